@@ -1,0 +1,226 @@
+"""The drawdown ledger: the only way money moves on a Blanket PO.
+
+`budget_charge` locks the budget row, then the member's allocation row (always in that order, so two
+charges never deadlock), re-checks dates, status and funds under the lock, applies the budget's policy,
+and appends a ledger entry while updating the cached totals with F() expressions, all in one
+transaction. The CHECK constraint on Budget is the backstop if a code path ever forgot the lock.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from procurement.models import GroupMembership, Member
+
+from .models import Allocation, Budget, LedgerEntry
+
+CENT = Decimal("0.01")
+
+
+class BudgetError(Exception):
+    """A charge that cannot go through; `str()` is a message fit for the user."""
+
+
+class BudgetUnavailable(BudgetError):
+    pass
+
+
+class InsufficientFunds(BudgetError):
+    def __init__(self, message: str, *, available: Decimal):
+        super().__init__(message)
+        self.available = available
+
+
+class ApprovalRequired(BudgetError):
+    def __init__(self, message: str, *, available: Decimal):
+        super().__init__(message)
+        self.available = available
+
+
+@dataclass(frozen=True)
+class SpendLimit:
+    """What a member may still spend from a budget, and from which allocation."""
+
+    allocation: Allocation | None
+    available: Decimal
+
+
+def budget_lock(*, budget_id: int, business_id: int) -> Budget:
+    """The budget row, locked for the rest of the transaction (always the first row locked)."""
+    return Budget.objects.select_for_update().get(pk=budget_id, business_id=business_id)
+
+
+def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendLimit:
+    """How much `member` may charge now: their allocation's remainder, or the unallocated remainder."""
+    allocations = Allocation.objects.filter(budget=budget)
+    if lock:
+        allocations = allocations.select_for_update()
+    allocation = allocations.filter(member=member).first()
+    budget_left = budget.amount - budget.spent
+    if allocation is not None:
+        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)))
+    if not budget.allow_unallocated_spend:
+        return SpendLimit(None, Decimal("0.00"))
+    totals = Allocation.objects.filter(budget=budget).aggregate(allocated=Sum("amount"), spent=Sum("spent"))
+    allocated = totals["allocated"] or Decimal("0")
+    allocated_spent = totals["spent"] or Decimal("0")
+    unallocated_spent = budget.spent - allocated_spent
+    unallocated_left = budget.amount - allocated - unallocated_spent
+    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)))
+
+
+def member_may_spend(*, budget: Budget, member: Member) -> bool:
+    """Whether the budget is offered to the member at all (their group, and an allocation or open remainder)."""
+    in_group = GroupMembership.objects.filter(
+        group_id=budget.group_id, member=member, role=GroupMembership.Role.BUYER
+    ).exists()
+    if not in_group:
+        return False
+    if budget.allow_unallocated_spend:
+        return True
+    return Allocation.objects.filter(budget=budget, member=member).exists()
+
+
+@transaction.atomic
+def budget_charge(
+    *,
+    budget: Budget,
+    member: Member,
+    amount: Decimal,
+    acting_user,
+    order=None,
+    approved: bool = False,
+    note: str = "",
+) -> LedgerEntry:
+    """Charge `amount` to `budget` for `member`.
+
+    Raises BudgetUnavailable (closed, out of its dates, not the member's), InsufficientFunds (block
+    policy, or past the budget total even with approval) or ApprovalRequired (approval policy, not yet
+    approved). Writes nothing when it raises. With the warn policy an over-limit charge is written
+    with `over_limit=True`.
+    """
+    amount = Decimal(amount).quantize(CENT)
+    if amount <= 0:
+        raise BudgetError("The amount to charge must be positive.")
+    locked = budget_lock(budget_id=budget.pk, business_id=member.business_id)
+    today = timezone.localdate()
+    if locked.status != Budget.Status.ACTIVE:
+        raise BudgetUnavailable(f"The budget {locked.po_number} is closed.")
+    if not (locked.start_date <= today <= locked.end_date):
+        raise BudgetUnavailable(
+            f"The budget {locked.po_number} runs from {locked.start_date:%b %d, %Y} to {locked.end_date:%b %d, %Y}."
+        )
+    if not member_may_spend(budget=locked, member=member):
+        raise BudgetUnavailable(f"You may not spend from the budget {locked.po_number}.")
+
+    limit = spend_limit(budget=locked, member=member, lock=True)
+    over_limit = amount > limit.available
+    budget_left = locked.amount - locked.spent
+    if over_limit:
+        if locked.policy == Budget.Policy.BLOCK:
+            raise InsufficientFunds(
+                f"Insufficient funds: {limit.available} {locked.currency} remaining on {locked.po_number}, "
+                f"the order needs {amount}.",
+                available=limit.available,
+            )
+        if locked.policy == Budget.Policy.APPROVAL:
+            if not approved:
+                raise ApprovalRequired(
+                    f"This order exceeds the {limit.available} {locked.currency} available on "
+                    f"{locked.po_number} and needs approval.",
+                    available=limit.available,
+                )
+            if amount > budget_left:
+                raise InsufficientFunds(
+                    f"Insufficient funds: only {max(budget_left, Decimal('0.00'))} {locked.currency} is left on "
+                    f"{locked.po_number}.",
+                    available=max(budget_left, Decimal("0.00")),
+                )
+
+    Budget.objects.filter(pk=locked.pk).update(spent=F("spent") + amount)
+    if limit.allocation is not None:
+        Allocation.objects.filter(pk=limit.allocation.pk).update(spent=F("spent") + amount)
+    entry = LedgerEntry.objects.create(
+        business_id=locked.business_id,
+        budget=locked,
+        allocation=limit.allocation,
+        member=member,
+        order=order,
+        kind=LedgerEntry.Kind.CHARGE,
+        amount=amount,
+        over_limit=over_limit,
+        note=note,
+        created_by=acting_user,
+    )
+    locked.spent += amount
+    _low_funds_alert(locked)
+    budget.spent = locked.spent
+    return entry
+
+
+@transaction.atomic
+def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting_user, note: str = "") -> LedgerEntry:
+    """Give back (part of) a charge, e.g. when an order or its unshipped lines are cancelled."""
+    locked = budget_lock(budget_id=charge.budget_id, business_id=charge.business_id)
+    amount = Decimal(charge.amount if amount is None else amount).quantize(CENT)
+    if amount <= 0:
+        raise BudgetError("The amount to release must be positive.")
+    if charge.order_id is not None:
+        by_kind = dict(
+            LedgerEntry.objects.filter(budget=locked, order_id=charge.order_id)
+            .order_by()
+            .values_list("kind")
+            .annotate(total=Sum("amount"))
+        )
+        outstanding = by_kind.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - by_kind.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
+        if amount > outstanding:
+            raise BudgetError(f"Cannot release {amount}: the order has {outstanding} charged on {locked.po_number}.")
+    if charge.allocation_id is not None:
+        Allocation.objects.filter(pk=charge.allocation_id).update(spent=F("spent") - amount)
+    Budget.objects.filter(pk=locked.pk).update(spent=F("spent") - amount)
+    return LedgerEntry.objects.create(
+        business_id=locked.business_id,
+        budget=locked,
+        allocation_id=charge.allocation_id,
+        member=charge.member,
+        order=charge.order,
+        kind=LedgerEntry.Kind.RELEASE,
+        amount=amount,
+        note=note,
+        created_by=acting_user,
+    )
+
+
+def _low_funds_alert(budget: Budget) -> None:
+    """One email to the group's admins when the remaining balance first drops to the alert amount."""
+    if budget.low_funds_alert is None or budget.low_funds_alert_sent_at is not None:
+        return
+    remaining = budget.amount - budget.spent
+    if remaining > budget.low_funds_alert:
+        return
+    Budget.objects.filter(pk=budget.pk).update(low_funds_alert_sent_at=timezone.now())
+    budget.low_funds_alert_sent_at = timezone.now()
+    recipients = sorted(
+        set(
+            Member.objects.filter(
+                business_id=budget.business_id, is_active=True, memberships__group_id=budget.group_id,
+                memberships__role=GroupMembership.Role.GROUP_ADMIN,
+            ).values_list("user__email", flat=True)
+        )
+        | set(
+            Member.objects.filter(business_id=budget.business_id, is_active=True, is_business_admin=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+    if not recipients:
+        return
+    subject = f"Low funds on {budget.name} ({budget.po_number})"
+    body = (
+        f"The Blanket PO {budget.po_number} ({budget.name}) has {remaining} {budget.currency} remaining of "
+        f"{budget.amount} {budget.currency}; the alert is set at {budget.low_funds_alert}."
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))

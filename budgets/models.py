@@ -1,0 +1,156 @@
+"""Blanket PO budgets, allocations to members, and the append-only drawdown ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from procurement.models import Business, Group, Member, TenantQuerySet
+
+MONEY = dict(max_digits=14, decimal_places=2)
+
+
+class Budget(models.Model):
+    """A Blanket PO: an amount a group may spend between two dates."""
+
+    class Policy(models.TextChoices):
+        BLOCK = "block", "Block the order"
+        WARN = "warn", "Warn and allow"
+        APPROVAL = "approval", "Require approval"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="budgets")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="budgets")
+    name = models.CharField(max_length=200)
+    po_number = models.CharField("blanket PO number", max_length=64)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, default="USD")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    note_to_buyers = models.TextField(blank=True)
+    policy = models.CharField(
+        "when funds run out", max_length=10, choices=Policy.choices, default=Policy.BLOCK
+    )
+    low_funds_alert = models.DecimalField(
+        "low-funds alert at", **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        help_text="Group admins get one email when the remaining balance drops to this amount.",
+    )
+    low_funds_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    show_balance_to_buyers = models.BooleanField("buyers see the remaining balance", default=True)
+    allow_unallocated_spend = models.BooleanField(
+        "members without an allocation may spend the unallocated remainder", default=False
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Derived from the ledger; kept on the row (in the same transaction) for fast reads and the CHECK below.
+    spent = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    # Releases (orders) drawn against this blanket PO: numbers them <blanket PO>-<n>.
+    release_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "po_number"], name="budget_po_number_unique_per_business"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(condition=Q(spent__gte=0), name="budget_spent_non_negative"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="budget_end_after_start"),
+            # The backstop behind the row lock: a block budget is never overspent.
+            models.CheckConstraint(
+                condition=~Q(policy="block") | Q(spent__lte=F("amount")), name="budget_block_never_overspent"
+            ),
+        ]
+        indexes = [models.Index(fields=["business", "group", "status"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.po_number})"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent
+
+    @property
+    def spent_percent(self) -> int:
+        if not self.amount:
+            return 0
+        return min(100, int(self.spent * 100 / self.amount))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Allocation(models.Model):
+    """The part of a budget one member may spend."""
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="allocations")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField("allocated", **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    spent = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["budget", "member__user__first_name", "member__user__last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "member"], name="allocation_one_per_member"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="allocation_amount_non_negative"),
+            models.CheckConstraint(condition=Q(spent__gte=0), name="allocation_spent_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.amount} of {self.budget}"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent
+
+
+class LedgerEntry(models.Model):
+    """One charge or release against a budget. Append-only: never edited, never deleted."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge"
+        RELEASE = "release", "Release"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
+    allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    over_limit = models.BooleanField(default=False, help_text="Charged past the limit under a 'warn' policy.")
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["budget", "created_at"]), models.Index(fields=["order"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} on {self.budget_id}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.amount if self.kind == self.Kind.CHARGE else -self.amount

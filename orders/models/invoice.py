@@ -1,0 +1,67 @@
+"""Invoices: one per shipment, numbered per business without gaps."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from procurement.models import Business, TenantQuerySet
+
+MONEY = dict(max_digits=14, decimal_places=2)
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PARTLY_PAID = "partly_paid", "Partly paid"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices")
+    shipment = models.OneToOneField("orders.Shipment", on_delete=models.PROTECT, related_name="invoice")
+    number = models.CharField("invoice number", max_length=64)
+    issued_on = models.DateField(db_index=True)
+    due_on = models.DateField()
+    subtotal = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=3, default=Decimal("0"))
+    tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY)
+    amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "number"], name="invoice_number_unique_per_business"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_non_negative"),
+        ]
+        indexes = [models.Index(fields=["business", "status", "issued_on"]), models.Index(fields=["number"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+class InvoiceLine(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField("SKU", max_length=40)
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(**MONEY)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["invoice", "id"]

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Procurement operations"
+admin.site.site_title = "Procurement admin"
+admin.site.index_title = "Support and fulfilment"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("procurement.urls_core")),
+    path("account/business-settings/groups/<int:group_id>/budgets/", include("budgets.urls")),
+    path("", include("orders.urls")),
+]
