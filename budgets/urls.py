@@ -1,6 +1,6 @@
-"""Mounted under /account/business-settings/groups/<group_id>/budgets/."""
+"""Mounted under /account/: group budgets live at business-settings/groups/<group_id>/budgets/..."""
 
-from django.urls import path
+from django.urls import path  # noqa: F401
 
 app_name = "budgets"
 

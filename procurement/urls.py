@@ -9,6 +9,6 @@ admin.site.index_title = "Support and fulfilment"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("procurement.urls_core")),
-    path("account/business-settings/groups/<int:group_id>/budgets/", include("budgets.urls")),
+    path("account/", include("budgets.urls")),
     path("", include("orders.urls")),
 ]
