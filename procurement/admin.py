@@ -13,6 +13,10 @@ class UserCreationAdminForm(AdminUserCreationForm):
         model = User
         fields = ("email",)
 
+    def clean_email(self):
+        # Emails are stored lower-case, as registration and the login form expect.
+        return self.cleaned_data["email"].strip().lower()
+
 
 class UserChangeAdminForm(UserChangeForm):
     class Meta:

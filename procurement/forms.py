@@ -15,6 +15,10 @@ Role = GroupMembership.Role
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
+    def clean_username(self):
+        # Emails are stored lower-case; "Alice@Acme.example" logs in as alice@acme.example.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class RegistrationForm(forms.Form):
     """Create a business account: the company, then the person who becomes its business admin."""
