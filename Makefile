@@ -29,7 +29,7 @@ run: demo
 
 # Browser tests use Debian's chromium; they are skipped (and say so) where none is installed.
 test: install
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

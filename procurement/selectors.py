@@ -9,10 +9,16 @@ from .models import Address, Business, Group, GroupMembership, Member
 from .tenancy import Role, member_group_roles, member_has_role
 
 
-def member_list(*, business: Business) -> QuerySet[Member]:
-    """Members with their user and group count, for the paginated Members page."""
+def member_list(*, business: Business, search: str = "") -> QuerySet[Member]:
+    """Members with their user and group count, for the paginated Members page (optionally searched)."""
+    members = Member.objects.for_business(business)
+    search = search.strip()
+    if search:
+        members = members.filter(
+            Q(user__email__icontains=search) | Q(user__first_name__icontains=search) | Q(user__last_name__icontains=search)
+        )
     return (
-        Member.objects.for_business(business)
+        members
         .select_related("user")
         .annotate(group_count=Count("memberships__group", distinct=True))
         .order_by("-is_active", "user__first_name", "user__last_name", "user__email")
@@ -102,26 +108,33 @@ def _who(record) -> str:
     return user.get_full_name() or user.email
 
 
-def _group_changes(records) -> list[HistoryLine]:
+def _group_changes(records, *, addresses: dict, groups: dict) -> list[HistoryLine]:
     """Diff consecutive historical rows of a group in Python (no query per row)."""
     tracked = [
         ("name", "Name"), ("cost_center", "Cost center"), ("location", "Location"),
         ("shipping_address_id", "Default shipping address"), ("parent_id", "Parent group"),
         ("approval_threshold", "Approval threshold"), ("po_pattern", "PO number pattern"),
     ]
+
+    def show(attr, value):
+        if value is None or value == "":
+            return "—"
+        if attr == "shipping_address_id":
+            return getattr(addresses.get(value), "label", f"#{value}")
+        if attr == "parent_id":
+            return getattr(groups.get(value), "name", f"#{value}")
+        return str(value)
+
     lines, previous = [], None
     for record in records:  # oldest first
         if record.history_type == "+":
             what = f"Created the group “{record.name}”"
         elif previous is not None:
-            changes = []
-            for attr, label in tracked:
-                old, new = getattr(previous, attr), getattr(record, attr)
-                if old != new:
-                    if attr.endswith("_id"):
-                        changes.append(f"{label} changed")
-                    else:
-                        changes.append(f"{label}: “{old or '—'}” → “{new or '—'}”")
+            changes = [
+                f"{label}: “{show(attr, getattr(previous, attr))}” → “{show(attr, getattr(record, attr))}”"
+                for attr, label in tracked
+                if getattr(previous, attr) != getattr(record, attr)
+            ]
             what = "; ".join(changes) or "Saved without changes"
         else:
             what = "Changed the group"
@@ -132,8 +145,17 @@ def _group_changes(records) -> list[HistoryLine]:
 
 def group_history(*, group: Group, limit: int = 15) -> list[HistoryLine]:
     """Recent changes to the group and its memberships: who, when, what (newest first)."""
-    group_records = list(group.history.select_related("history_user").order_by("history_date", "history_id"))
-    lines = _group_changes(group_records)
+    # The newest `limit` changes plus the one before them (to diff against), oldest first.
+    group_records = list(
+        group.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )[::-1]
+    address_ids = {r.shipping_address_id for r in group_records if r.shipping_address_id}
+    parent_ids = {r.parent_id for r in group_records if r.parent_id}
+    addresses = Address.objects.filter(business_id=group.business_id).in_bulk(address_ids) if address_ids else {}
+    groups = Group.objects.filter(business_id=group.business_id).in_bulk(parent_ids) if parent_ids else {}
+    lines = _group_changes(group_records, addresses=addresses, groups=groups)
+    if len(group_records) > limit:
+        lines = lines[1:]  # that first one only served as the base of the diff
     labels = dict(Role.choices)
     membership_records = (
         GroupMembership.history.filter(group_id=group.pk)

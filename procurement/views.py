@@ -133,7 +133,10 @@ class MemberListView(BusinessAdminRequiredMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return self.scoped(selectors.member_list(business=self.business))
+        return self.scoped(selectors.member_list(business=self.business, search=self.request.GET.get("q", "")))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.request.GET.get("q", ""), **kwargs)
 
 
 class MemberAddView(BusinessAdminRequiredMixin, FormView):

@@ -296,3 +296,25 @@ def test_list_pages_run_the_same_queries_for_5_and_100_rows(admin_client, busine
     with django_assert_num_queries(small):
         response = admin_client.get(url)
     assert len(response.context["page_obj"].object_list) == 25  # paginated
+
+
+def test_group_page_runs_the_same_queries_for_5_and_50_members(admin_client, business, group, django_assert_num_queries):
+    url = reverse("procurement:group_detail", kwargs={"group_id": group.pk})
+
+    def add(n):
+        for _ in range(n):
+            GroupMembershipFactory(group=group, member=MemberFactory(business=business), role=Role.BUYER)
+
+    add(5)
+    small = _queries(admin_client, url)
+    add(45)
+    with django_assert_num_queries(small):
+        response = admin_client.get(url)
+    assert len(response.context["rows"]) == 50
+
+
+def test_members_search_by_name_or_email(admin_client, business):
+    MemberFactory(business=business, user__email="zed@example.com", user__first_name="Zed")
+    MemberFactory(business=business, user__email="yan@example.com", user__first_name="Yan")
+    response = admin_client.get(reverse("procurement:members"), {"q": "ZED"})
+    assert [m.user.email for m in response.context["members"]] == ["zed@example.com"]
