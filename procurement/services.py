@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Address, Business, Group, GroupMembership, Member, User
 
@@ -35,6 +35,15 @@ def _save(obj, *, acting_user, **kwargs):
 
 def _email_taken(email: str) -> bool:
     return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def _user_insert(user: User, *, message: str) -> None:
+    """Insert the user; a concurrent sign-up with the same email loses cleanly (unique constraint)."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationError({"email": message}) from error
 
 
 def temporary_password() -> str:
@@ -76,7 +85,7 @@ def business_register(
         currency=currency,
     )
     user.set_password(password)
-    user.save()
+    _user_insert(user, message="An account with this email address already exists. Log in instead.")
     member = Member(business=business, user=user, is_business_admin=True)
     _save(member, acting_user=user)
     return member
@@ -108,7 +117,7 @@ def member_add(
     password = temporary_password()
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     user.set_password(password)
-    user.save()
+    _user_insert(user, message="Someone with this email address already has an account.")
     member = Member(business=business, user=user, is_business_admin=is_business_admin)
     _save(member, acting_user=acting_user)
     inviter = getattr(acting_user, "get_full_name", lambda: "")() or "Your business admin"

@@ -200,6 +200,8 @@ class MemberEditView(BusinessAdminRequiredMixin, FormView):
             apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.object.name} saved.")
+        if self.object.pk == self.member.pk and not data["is_business_admin"]:
+            return redirect("procurement:account")  # no longer an admin: Business Settings is closed to them
         return redirect("procurement:members")
 
 

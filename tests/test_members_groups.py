@@ -115,6 +115,15 @@ def test_last_business_admin_cannot_be_removed(admin_client, admin_member):
     assert admin_member.is_business_admin
 
 
+def test_admin_who_steps_down_lands_in_their_account(admin_client, admin_member):
+    MemberFactory(business=admin_member.business, is_business_admin=True)
+    response = _edit(admin_client, admin_member, is_business_admin="")
+    assert response["Location"] == reverse("procurement:account")
+    admin_member.refresh_from_db()
+    assert not admin_member.is_business_admin
+    assert admin_client.get(reverse("procurement:members")).status_code == 403
+
+
 def test_second_admin_can_demote_the_first(admin_client, admin_member):
     second = MemberFactory(business=admin_member.business, is_business_admin=True)
     assert _edit(admin_client, second, is_business_admin="").status_code == 302

@@ -40,6 +40,8 @@ def test_non_admins_get_403_on_every_business_settings_page(client, business, gr
     GroupMembershipFactory(group=group, member=person, role=role)
     client.force_login(person.user)
     memberships_before = GroupMembership.objects.count()
+    denied = client.get(reverse("procurement:business_settings"))
+    assert "Only business admins can open Business Settings." in denied.content.decode()
     for url in urls:
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"name": "Hacked", "first_name": "X", "last_name": "Y", "is_active": ""}).status_code == 403, url
