@@ -139,9 +139,10 @@ def member_add(
 
 
 def _lock_admins(business: Business) -> list[Member]:
-    """The business's active admins, locked (fixed order) so two demotions cannot both pass the check."""
+    """The business's active admins, locked in a fixed order (by id), so that two admins demoting
+    each other at the same moment queue up instead of both passing the "one admin left" check."""
     return list(
-        Member.objects.select_for_update()
+        Member.objects.select_for_update(of=("self",))
         .filter(business=business, is_business_admin=True, is_active=True)
         .order_by("pk")
     )
@@ -158,16 +159,16 @@ def member_update(
     Deactivation also disables the login (a user belongs to exactly one business).
     """
     acting_member = getattr(acting_user, "member", None) if acting_user is not None else None
-    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
-    deactivating = is_active is False and member.is_active
-    if deactivating and acting_member is not None and acting_member.pk == member.pk:
+    if is_active is False and acting_member is not None and acting_member.pk == member.pk:
         raise ValidationError({"is_active": "You cannot deactivate yourself."})
+    # Lock order: the admins first (when an admin may be lost), then the member's own row.
+    admins = _lock_admins(member.business) if (is_active is False or is_business_admin is False) else None
+    member = Member.objects.select_for_update(of=("self",)).select_related("user", "business").get(pk=member.pk)
+    deactivating = is_active is False and member.is_active
     losing_admin = member.is_business_admin and member.is_active and (deactivating or is_business_admin is False)
-    if losing_admin:
-        admins = _lock_admins(member.business)
-        if [m.pk for m in admins] == [member.pk]:
-            field = "is_active" if deactivating else "is_business_admin"
-            raise ValidationError({field: "A business needs at least one active business admin."})
+    if losing_admin and [m.pk for m in admins] == [member.pk]:
+        field = "is_active" if deactivating else "is_business_admin"
+        raise ValidationError({field: "A business needs at least one active business admin."})
     user = member.user
     if first_name is not None:
         user.first_name = first_name.strip()
@@ -221,7 +222,11 @@ def group_create(*, business: Business, acting_user, **fields) -> Group:
     _check_group_fields(business=business, group=None, fields=fields)
     fields["name"] = fields["name"].strip()
     group = Group(business=business, **fields)
-    _save(group, acting_user=acting_user)
+    try:
+        with transaction.atomic():
+            _save(group, acting_user=acting_user)
+    except IntegrityError as error:  # a concurrent create with the same name won the race
+        raise ValidationError({"name": "Your business already has a group with this name."}) from error
     return group
 
 
@@ -233,7 +238,11 @@ def group_update(*, group: Group, acting_user, **fields) -> Group:
     _check_group_fields(business=group.business, group=group, fields=fields)
     for key, value in fields.items():
         setattr(group, key, value.strip() if key == "name" else value)
-    _save(group, acting_user=acting_user)
+    try:
+        with transaction.atomic():
+            _save(group, acting_user=acting_user)
+    except IntegrityError as error:
+        raise ValidationError({"name": "Your business already has a group with this name."}) from error
     return group
 
 
@@ -254,7 +263,11 @@ def group_member_add(*, group: Group, member: Member, roles: list[str], acting_u
         if role in held:
             continue
         membership = GroupMembership(business=group.business, group=group, member=member, role=role)
-        _save(membership, acting_user=acting_user)
+        try:
+            with transaction.atomic():
+                _save(membership, acting_user=acting_user)
+        except IntegrityError:
+            continue  # added at the same moment by someone else: the role is held, as asked
         created.append(membership)
     if not created:
         raise ValidationError({"roles": f"{member.name} already holds these roles in {group.name}."})
