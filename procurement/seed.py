@@ -91,7 +91,7 @@ def seed_acme(*, stdout=None) -> Business:
             defaults=dict(cost_center=cost_center, location=location, shipping_address=addresses[address_label]),
         )
     for local, first, last, is_admin, roles in PEOPLE:
-        user, created = _demo_user(f"{local}@{DEMO_DOMAIN}", first_name=first, last_name=last)
+        user, _ = _demo_user(f"{local}@{DEMO_DOMAIN}", first_name=first, last_name=last)
         member, _ = Member.objects.get_or_create(
             user=user, defaults=dict(business=business, is_business_admin=is_admin)
         )
@@ -100,9 +100,7 @@ def seed_acme(*, stdout=None) -> Business:
                 GroupMembership.objects.get_or_create(
                     group=groups[group_name], member=member, role=role, defaults={"business": business}
                 )
-    staff, created = _demo_user(
-        f"staff@{DEMO_DOMAIN}", first_name="Sam", last_name="Staff", is_staff=True, is_superuser=True
-    )
+    _demo_user(f"staff@{DEMO_DOMAIN}", first_name="Sam", last_name="Staff", is_staff=True, is_superuser=True)
     return business
 
 

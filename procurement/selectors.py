@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Address, Business, Group, GroupMembership, Member
 from .tenancy import Role, member_group_roles, member_has_role
