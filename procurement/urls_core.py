@@ -4,9 +4,29 @@ from . import views
 
 app_name = "procurement"
 
+settings = "account/business-settings/"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("register/", views.RegisterView.as_view(), name="register"),
     path("account/", views.AccountView.as_view(), name="account"),
+    path(settings, views.BusinessSettingsView.as_view(), name="business_settings"),
+    path(f"{settings}company/", views.CompanyView.as_view(), name="company"),
+    path(f"{settings}members/", views.MemberListView.as_view(), name="members"),
+    path(f"{settings}members/new/", views.MemberAddView.as_view(), name="member_add"),
+    path(f"{settings}members/<int:member_id>/", views.MemberEditView.as_view(), name="member_edit"),
+    path(f"{settings}groups/", views.GroupListView.as_view(), name="groups"),
+    path(f"{settings}groups/new/", views.GroupCreateView.as_view(), name="group_create"),
+    path(f"{settings}groups/<int:group_id>/", views.GroupDetailView.as_view(), name="group_detail"),
+    path(f"{settings}groups/<int:group_id>/edit/", views.GroupEditView.as_view(), name="group_edit"),
+    path(f"{settings}groups/<int:group_id>/members/add/", views.GroupMemberAddView.as_view(), name="group_member_add"),
+    path(
+        f"{settings}groups/<int:group_id>/members/<int:membership_id>/remove/",
+        views.GroupMemberRemoveView.as_view(), name="group_member_remove",
+    ),
+    path(f"{settings}billing-shipping/", views.AddressListView.as_view(), name="addresses"),
+    path(f"{settings}billing-shipping/addresses/new/", views.AddressCreateView.as_view(), name="address_create"),
+    path(f"{settings}billing-shipping/addresses/<int:address_id>/", views.AddressEditView.as_view(), name="address_edit"),
 ]

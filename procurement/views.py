@@ -1,9 +1,36 @@
-from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
-from django.views.generic import TemplateView
+"""Views of the business core: thin, every one scoped through the tenancy mixins.
 
-from .forms import LoginForm
-from .tenancy import MemberRequiredMixin, member_for_user
+Each view parses its form, calls one service, and redirects with a success message or re-renders with
+the errors. Business Settings pages are for business admins only (403 for everyone else).
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import FormView, ListView, TemplateView
+
+from . import selectors, services
+from .forms import (
+    AddressForm, CompanyForm, GroupForm, GroupMemberAddForm, LoginForm, MemberAddForm, MemberEditForm,
+    RegistrationForm,
+)
+from .models import Address, Group, GroupMembership, Member
+from .tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, Role, member_for_user, member_has_role
+
+PAGE_SIZE = 25
+TEMP_PASSWORD_SESSION_KEY = "procurement_temporary_password"
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors where the field exists)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class HomeView(TemplateView):
@@ -25,7 +52,320 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+class RegisterView(FormView):
+    """Create a business account: company and admin in one step, then straight into the account."""
+
+    template_name = "procurement/register.html"
+    form_class = RegistrationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if member_for_user(request.user) is not None:
+            return redirect("procurement:account")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            member = services.business_register(
+                company_name=data["company_name"], address_line1=data["address_line1"],
+                address_line2=data["address_line2"], city=data["city"], region=data["region"],
+                postal_code=data["postal_code"], country=data["country"], first_name=data["first_name"],
+                last_name=data["last_name"], email=data["email"], password=data["password1"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        login(self.request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, f"Welcome! {member.business.name} is set up and you are its business admin.")
+        return redirect("procurement:account")
+
+
 class AccountView(MemberRequiredMixin, TemplateView):
     """Your Account for Business: the signed-in home."""
 
     template_name = "procurement/account.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            account_groups=selectors.account_groups(member=self.member),
+            roles=selectors.account_roles(member=self.member),
+            **kwargs,
+        )
+
+
+# --- Business Settings ---------------------------------------------------------------------------
+
+
+class BusinessSettingsView(BusinessAdminRequiredMixin, TemplateView):
+    template_name = "procurement/business_settings.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            member_count=self.scoped(Member).filter(is_active=True).count(),
+            group_count=self.scoped(Group).count(),
+            address_count=self.scoped(Address).filter(is_active=True).count(),
+            **kwargs,
+        )
+
+
+class CompanyView(BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/company.html"
+    form_class = CompanyForm
+
+    def get_form_kwargs(self):
+        # A fresh copy, so an invalid form never changes the business shown in the navigation.
+        return {**super().get_form_kwargs(), "instance": type(self.business).objects.get(pk=self.business.pk)}
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in CompanyForm.Meta.fields}
+        try:
+            services.business_update(business=self.business, acting_user=self.request.user, **fields)
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Company details saved.")
+        return redirect("procurement:business_settings")
+
+
+class MemberListView(BusinessAdminRequiredMixin, ListView):
+    template_name = "procurement/member_list.html"
+    context_object_name = "members"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return self.scoped(selectors.member_list(business=self.business, search=self.request.GET.get("q", "")))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.request.GET.get("q", ""), **kwargs)
+
+
+class MemberAddView(BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/member_add.html"
+    form_class = MemberAddForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            member, password = services.member_add(
+                business=self.business, first_name=data["first_name"], last_name=data["last_name"],
+                email=data["email"], is_business_admin=data["is_business_admin"], acting_user=self.request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        # Shown once on the next page, then gone from the session.
+        self.request.session[TEMP_PASSWORD_SESSION_KEY] = {"member_id": member.pk, "password": password}
+        messages.success(self.request, f"{member.name} was added to {self.business.name}.")
+        return redirect("procurement:member_edit", member_id=member.pk)
+
+
+class MemberEditView(BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/member_edit.html"
+    form_class = MemberEditForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.temporary_password = None
+
+    def check_role(self):
+        super().check_role()
+        self.object = self.get_scoped_or_404(Member.objects.select_related("user"), pk=self.kwargs["member_id"])
+
+    def get_initial(self):
+        return {
+            "first_name": self.object.user.first_name, "last_name": self.object.user.last_name,
+            "is_business_admin": self.object.is_business_admin, "is_active": self.object.is_active,
+        }
+
+    def get_context_data(self, **kwargs):
+        shown = self.request.session.pop(TEMP_PASSWORD_SESSION_KEY, None)
+        if shown and shown.get("member_id") == self.object.pk:
+            self.temporary_password = shown["password"]
+        return super().get_context_data(
+            member_obj=self.object,
+            temporary_password=self.temporary_password,
+            memberships=selectors.member_memberships(member=self.object),
+            is_self=self.object.pk == self.member.pk,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.member_update(
+                member=self.object, acting_user=self.request.user, first_name=data["first_name"],
+                last_name=data["last_name"], is_business_admin=data["is_business_admin"], is_active=data["is_active"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.object.name} saved.")
+        if self.object.pk == self.member.pk and not data["is_business_admin"]:
+            return redirect("procurement:account")  # no longer an admin: Business Settings is closed to them
+        return redirect("procurement:members")
+
+
+class GroupListView(BusinessAdminRequiredMixin, ListView):
+    template_name = "procurement/group_list.html"
+    context_object_name = "groups"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return self.scoped(selectors.group_list(business=self.business))
+
+
+class GroupFormMixin:
+    template_name = "procurement/group_form.html"
+    form_class = GroupForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "business": self.business}
+
+
+class GroupCreateView(BusinessAdminRequiredMixin, GroupFormMixin, FormView):
+    def form_valid(self, form):
+        try:
+            group = services.group_create(business=self.business, acting_user=self.request.user, **form.service_fields())
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Group “{group.name}” created.")
+        return redirect("procurement:group_detail", group_id=group.pk)
+
+
+class GroupObjectMixin:
+    """Looks the group up through the member's business before anything else (404 for others)."""
+
+    def check_role(self):
+        self.group = self.get_scoped_or_404(
+            Group.objects.select_related("shipping_address", "parent"), pk=self.kwargs["group_id"]
+        )
+        super().check_role()
+
+
+class GroupEditView(GroupObjectMixin, BusinessAdminRequiredMixin, GroupFormMixin, FormView):
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.group}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(group=self.group, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.group_update(group=self.group, acting_user=self.request.user, **form.service_fields())
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Group “{self.group.name}” saved.")
+        return redirect("procurement:group_detail", group_id=self.group.pk)
+
+
+class GroupDetailView(GroupObjectMixin, MemberRequiredMixin, TemplateView):
+    """A group's page: members and roles, Billing & Shipping (its budgets hang from here), history.
+
+    Business admins and the group's own group admins may open it.
+    """
+
+    template_name = "procurement/group_detail.html"
+
+    def check_role(self):
+        super().check_role()
+        if not member_has_role(self.member, Role.GROUP_ADMIN, group=self.group):
+            raise PermissionDenied("Only business admins and this group's group admins can open this page.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            group=self.group,
+            rows=selectors.group_member_rows(group=self.group),
+            history=selectors.group_history(group=self.group),
+            can_manage=self.member.is_business_admin,
+            **kwargs,
+        )
+
+
+class GroupMemberAddView(GroupObjectMixin, BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/group_member_add.html"
+    form_class = GroupMemberAddForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "business": self.business}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(group=self.group, **kwargs)
+
+    def form_valid(self, form):
+        member, roles = form.cleaned_data["member"], form.cleaned_data["roles"]
+        try:
+            services.group_member_add(group=self.group, member=member, roles=roles, acting_user=self.request.user)
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
+        labels = ", ".join(str(Role(r).label) for r in roles)
+        messages.success(self.request, f"{member.name} added to {self.group.name} ({labels}).")
+        return redirect("procurement:group_detail", group_id=self.group.pk)
+
+
+class GroupMemberRemoveView(GroupObjectMixin, BusinessAdminRequiredMixin, TemplateView):
+    """Confirm (GET) and remove (POST) one role of one member in the group."""
+
+    template_name = "procurement/group_member_remove.html"
+
+    def check_role(self):
+        super().check_role()
+        self.membership = self.get_scoped_or_404(
+            GroupMembership.objects.select_related("member__user"),
+            pk=self.kwargs["membership_id"], group=self.group,
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(group=self.group, membership=self.membership, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        services.group_membership_remove(membership=self.membership, acting_user=request.user)
+        messages.success(
+            request, f"{self.membership.member.name} is no longer {self.membership.get_role_display()} in {self.group.name}."
+        )
+        return redirect("procurement:group_detail", group_id=self.group.pk)
+
+
+class AddressListView(BusinessAdminRequiredMixin, ListView):
+    """Billing & Shipping: the business's shipping addresses."""
+
+    template_name = "procurement/address_list.html"
+    context_object_name = "addresses"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return self.scoped(selectors.address_list(business=self.business))
+
+
+class AddressCreateView(BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/address_form.html"
+    form_class = AddressForm
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in AddressForm.Meta.fields}
+        address = services.address_create(business=self.business, acting_user=self.request.user, **fields)
+        messages.success(self.request, f"Address “{address.label}” added.")
+        return redirect("procurement:addresses")
+
+
+class AddressEditView(BusinessAdminRequiredMixin, FormView):
+    template_name = "procurement/address_form.html"
+    form_class = AddressForm
+
+    def check_role(self):
+        super().check_role()
+        self.address = self.get_scoped_or_404(Address, pk=self.kwargs["address_id"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.address}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(address=self.address, **kwargs)
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in AddressForm.Meta.fields}
+        services.address_update(address=self.address, acting_user=self.request.user, **fields)
+        messages.success(self.request, f"Address “{self.address.label}” saved.")
+        return redirect(reverse("procurement:addresses"))

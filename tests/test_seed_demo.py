@@ -1,0 +1,69 @@
+"""seed_demo: the demo business and its logins; a second run adds nothing twice."""
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from procurement.models import Business, Group, GroupMembership, Member, User
+from procurement.tenancy import member_has_role
+
+pytestmark = pytest.mark.django_db
+Role = GroupMembership.Role
+
+
+def _row_counts():
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models() if m._meta.app_label != "sessions"}
+
+
+def test_seed_demo_creates_acme_with_logins_in_every_role():
+    out = StringIO()
+    call_command("seed_demo", "--orders", "3", stdout=out)
+    acme = Business.objects.get(name="Acme Corporation")
+    assert acme.address_lines[0] and acme.city == "Seattle"
+    groups = {g.name: g for g in Group.objects.filter(business=acme).select_related("shipping_address")}
+    assert {"Engineering", "Marketing", "Facilities"} <= set(groups)
+    assert groups["Engineering"].cost_center == "CC-100" and groups["Engineering"].location == "Seattle"
+    assert all(g.shipping_address and g.shipping_address.business_id == acme.pk for g in groups.values())
+
+    def member(local):
+        m = Member.objects.select_related("user").get(user__email=f"{local}@acme.example")
+        assert m.business == acme and m.user.check_password("demo")
+        return m
+
+    assert member("alice").is_business_admin
+    bob, carol, dan = member("bob"), member("carol"), member("dan")
+    assert member_has_role(bob, Role.BUYER) and not bob.is_business_admin
+    assert member_has_role(carol, Role.APPROVER) and not member_has_role(carol, Role.BUYER)
+    assert member_has_role(dan, Role.FINANCE) and not member_has_role(dan, Role.BUYER)
+    staff = User.objects.get(email="staff@acme.example")
+    assert staff.is_staff and staff.is_superuser and staff.check_password("demo")
+
+    printed = out.getvalue()
+    for email in ["alice", "bob", "carol", "dan", "staff"]:
+        assert f"{email}@acme.example" in printed
+    assert '"demo"' in printed
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo", "--businesses", "2", "--members-per-business", "5", stdout=StringIO())
+    first = _row_counts()
+    call_command("seed_demo", "--businesses", "2", "--members-per-business", "5", stdout=StringIO())
+    assert _row_counts() == first
+    assert first["procurement.Business"] >= 3 and first["procurement.Member"] >= 4 + 2 * 5
+
+
+def test_bulk_businesses_have_an_admin_groups_and_members():
+    call_command("seed_demo", "--businesses", "3", "--members-per-business", "8", stdout=StringIO())
+    bench = Business.objects.filter(name__startswith="Bench Co ")
+    assert bench.count() == 3
+    for business in bench:
+        members = Member.objects.filter(business=business)
+        assert members.count() == 8 and members.filter(is_business_admin=True).count() == 1
+        assert Group.objects.filter(business=business).count() == 3
+        memberships = GroupMembership.objects.filter(business=business).select_related("group", "member")
+        assert memberships.count() == 8
+        assert all(m.group.business_id == business.pk and m.member.business_id == business.pk for m in memberships)
+    one = User.objects.get(email="m0001@bench-co-00001.example")
+    assert one.check_password("demo")
