@@ -7,7 +7,7 @@ from decimal import Decimal
 from orders.invoicing import invoice_issue
 from orders.models import Order
 from tests.factories import (
-    BudgetFactory, GroupFactory, MemberFactory, OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory,
+    BudgetFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory,
     ShipmentLineFactory,
 )
 from tests.isolation import BUILDERS, builder
@@ -16,8 +16,10 @@ from tests.isolation import BUILDERS, builder
 def order_with_lines(*, business, group=None, buyer=None, lines=((3, "12.50"), (5, "3.35")), blanket=True) -> Order:
     """An order as checkout leaves it: lines at unit prices, totals computed, charged to a blanket PO."""
     group = group or GroupFactory(business=business, name=f"Facilities {business.pk}", cost_center="CC-410")
-    buyer = buyer or MemberFactory(business=business)
-    budget = BudgetFactory(group=group, name="Office supplies FY26", po_number=f"BPO-{business.pk:04}-77") if blanket else None
+    if buyer is None:
+        buyer = MemberFactory(business=business)
+        GroupMembershipFactory(group=group, member=buyer, role="buyer")
+    budget = BudgetFactory(group=group, name="Office supplies FY26", po_number=f"BPO-{business.pk:04}-77", amount=Decimal("10000.00")) if blanket else None
     order = OrderFactory(
         business=business, group=group, buyer=buyer, budget=budget,
         blanket_po_number=budget.po_number if budget else "",
