@@ -54,11 +54,11 @@ def barcode_code128(value: str):
     return barcode.get("code128", value, writer=SVGWriter())
 
 
-def barcode_svg(value: str) -> SafeString:
+def barcode_svg(value: str, *, height_mm: float = BARCODE_OPTIONS["module_height"]) -> SafeString:
     """`value` as a Code 128 barcode, an inline <svg> element (no XML prolog, nothing written to disk)."""
     code = barcode_code128(value)
     buffer = io.BytesIO()
-    code.write(buffer, options=BARCODE_OPTIONS)
+    code.write(buffer, options={**BARCODE_OPTIONS, "module_height": height_mm})
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="Barcode: {_attr(value)}" class="barcode" ', 1)
@@ -169,7 +169,7 @@ def shipping_label_document(shipment: Shipment) -> Document:
     context = _shipment_context(shipment)
     shipment, order = context["shipment"], context["order"]
     context.update({
-        "barcode": barcode_svg(order.po_number),
+        "barcode": barcode_svg(order.po_number, height_mm=22.0),
         "items_in_shipment": shipment.lines.aggregate(n=Sum("quantity"))["n"] or 0,
     })
     return Document(
