@@ -15,7 +15,7 @@ from tests.isolation import BUILDERS, builder
 
 def order_with_lines(*, business, group=None, buyer=None, lines=((3, "12.50"), (5, "3.35")), blanket=True) -> Order:
     """An order as checkout leaves it: lines at unit prices, totals computed, charged to a blanket PO."""
-    group = group or GroupFactory(business=business, name=f"Facilities {business.pk}", cost_center="CC-410")
+    group = group or GroupFactory(business=business, cost_center="CC-410")
     if buyer is None:
         buyer = MemberFactory(business=business)
         GroupMembershipFactory(group=group, member=buyer, role="buyer")
