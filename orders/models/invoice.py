@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -31,6 +32,11 @@ class Invoice(models.Model):
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=255, blank=True)
 
     objects = TenantQuerySet.as_manager()
     history = HistoricalRecords()
@@ -40,6 +46,7 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "number"], name="invoice_number_unique_per_business"),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_non_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_non_negative"),
         ]
         indexes = [models.Index(fields=["business", "status", "issued_on"]), models.Index(fields=["number"])]
 
@@ -48,7 +55,13 @@ class Invoice(models.Model):
 
     @property
     def balance_due(self) -> Decimal:
+        if self.status == self.Status.VOID:
+            return Decimal("0.00")
         return self.total - self.amount_paid
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == self.Status.VOID
 
 
 class InvoiceLine(models.Model):
@@ -65,3 +78,6 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["invoice", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="invoiceline_quantity_positive"),
+        ]
