@@ -1,0 +1,1 @@
+"""Orders app views, one module per area (shop, documents, finance)."""
