@@ -86,7 +86,7 @@ class TimelineEvent:
     when: datetime.datetime | datetime.date
     title: str
     detail: str = ""
-    kind: str = "info"
+    kind: str = "body"
 
 
 def order_timeline(order: Order) -> list[TimelineEvent]:

@@ -108,13 +108,16 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
 
     def _render(self, group, groups, form, choices, optional, **extra):
         cart = cart_get(member=self.member)
-        preview = ""
+        previews = []
         if self.business.po_mode == Business.POMode.GENERATED:
-            budget = choices[0].budget if (choices and not group.po_pattern) else None
-            preview = po_number_preview(business=self.business, group=group, budget=budget)
+            if choices and not group.po_pattern:  # releases: each Blanket PO numbers its own
+                previews = [(c.budget.po_number, po_number_preview(business=self.business, group=group, budget=c.budget))
+                            for c in choices]
+            else:
+                previews = [("", po_number_preview(business=self.business, group=group))]
         return self.render_to_response(self.get_context_data(
             group=group, groups=groups, form=form, cart=cart, budget_choices=choices, budget_optional=optional,
-            po_preview=preview, **extra,
+            po_previews=previews, **extra,
         ))
 
     def get(self, request, *args, **kwargs):
