@@ -176,7 +176,7 @@ def test_checkout_page_lists_only_spendable_budgets_with_balance(client, buyer, 
     assert f"Hidden balance · Blanket PO {hidden.po_number}<" in html
     for absent in ("Closed one", "Expired one", "Not mine"):
         assert absent not in html
-    assert "Place order" in html and "Your order will get the next number" in html
+    assert "Place order" in html and f"<strong class=\"font-monospace\">{mine.po_number}-1</strong>" in html
 
 
 def test_block_shows_remaining_and_saves_nothing(client, buyer, group):
