@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -178,6 +177,3 @@ def _budget_open(budget: Budget, member: Member) -> None:
     if not member_may_spend(budget=budget, member=member):
         raise BudgetUnavailable(f"You may not spend from the budget {budget.po_number}.")
 
-
-def checkout_totals(*, member: Member) -> Decimal:
-    return cart_get(member=member).subtotal

@@ -109,6 +109,8 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", "Any group")] + [(g.pk, g.name) for g in groups]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name in ("status", "group") else "form-control"
 
     def clean(self):
         data = super().clean()

@@ -101,9 +101,10 @@ def order_timeline(order: Order) -> list[TimelineEvent]:
             events.append(TimelineEvent(approval.decided_at, "Rejected", f"by {approval.approver.name}: {approval.reason}", "danger"))
     for shipment in order.shipments.all():
         items = ", ".join(f"{sl.quantity} × {sl.order_line.sku}" for sl in shipment.lines.all())
-        when = timezone.make_aware(datetime.datetime.combine(shipment.ship_date, datetime.time()))
-        events.append(TimelineEvent(when, f"Shipped with {shipment.carrier}",
-                                    f"Tracking number {shipment.tracking_number} · {items}", "primary"))
+        # Ordered by when staff recorded it (ship_date is a day without a time).
+        events.append(TimelineEvent(shipment.created_at, f"Shipped with {shipment.carrier}",
+                                    f"Tracking number {shipment.tracking_number} · shipped {shipment.ship_date:%b %d, %Y} · {items}",
+                                    "primary"))
     if order.delivered_at:
         events.append(TimelineEvent(order.delivered_at, "Delivered", "", "success"))
     if order.cancelled_at:
