@@ -13,7 +13,7 @@ from budgets.models import Budget, LedgerEntry
 from orders.checkout import CheckoutError, EmptyCart, PONumberTaken
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Business, Counter
-from tests.factories import AddressFactory, BudgetFactory, GroupFactory
+from tests.factories import AddressFactory, GroupFactory
 from tests.orders_support import fill_cart, make_budget, make_buyer, place
 
 pytestmark = pytest.mark.django_db

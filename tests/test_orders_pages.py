@@ -10,7 +10,7 @@ from django.utils import timezone
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Business
 from tests.factories import (
-    CategoryFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory, OrderLineFactory,
+    CategoryFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory,
     ProductFactory, ShipmentFactory, ShipmentLineFactory,
 )
 from tests.orders_support import make_buyer
@@ -134,6 +134,9 @@ def test_po_settings_admin_only_saves_and_validates(client, admin_member, buyer,
     assert "not a valid regular expression" in html
     business = Business.objects.get(pk=admin_member.business_id)
     assert business.po_pattern == "PO-{year}-{seq:06}"
+    preview = client.post(url, {"po_mode": "generated", "po_pattern": "ACME-{month}-{seq:05}", "preview": "1"})
+    assert f"ACME-{timezone.localdate():%m}-00001" in preview.content.decode()
+    assert Business.objects.get(pk=business.pk).po_pattern == "PO-{year}-{seq:06}"  # a preview saves nothing
     response = client.post(url, {"po_mode": "typed", "po_required": "on", "po_pattern": "ACME-{month}-{seq:05}", "po_regex": "^[0-9]+$"})
     assert response.status_code == 302
     business.refresh_from_db()

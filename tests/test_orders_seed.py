@@ -3,9 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q, Sum
 
-from budgets.models import Budget, LedgerEntry
+from budgets.models import LedgerEntry
 from orders.models import Category, Order, OrderLine, Product, Shipment
 from orders.seed import seed_catalog, seed_orders
 from procurement.models import Counter

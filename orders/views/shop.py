@@ -5,8 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
-from django.views.generic import TemplateView, View
+from django.views.generic import TemplateView
 
 from budgets.ledger import BudgetError, InsufficientFunds
 from procurement.models import Business, Group, GroupMembership
@@ -278,9 +277,10 @@ class POSettingsView(BusinessAdminRequiredMixin, TemplateView):
         b = self.business
         return {"po_required": b.po_required, "po_mode": b.po_mode, "po_pattern": b.po_pattern, "po_regex": b.po_regex}
 
-    def get_context_data(self, form=None, group_errors=None, **kwargs):
+    def get_context_data(self, form=None, group_errors=None, example=None, **kwargs):
         groups = list(self.scoped(Group).order_by("name"))
-        example = po_number_preview(business=self.business, group=None)
+        if example is None:
+            example = po_number_preview(business=self.business, group=None)
         for g in groups:
             g.example = po_number_preview(business=self.business, group=g) if g.po_pattern else ""
         return super().get_context_data(
@@ -307,6 +307,9 @@ class POSettingsView(BusinessAdminRequiredMixin, TemplateView):
         form = POSettingsForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
+        if "preview" in request.POST:  # show the next number of the typed pattern without saving it
+            example = po_number_preview(business=self.business, pattern=form.cleaned_data["po_pattern"])
+            return self.render_to_response(self.get_context_data(form=form, example=example, previewing=True))
         po_rules_update(business=self.business, acting_user=request.user, **form.cleaned_data)
         messages.success(request, "Saved the PO number rules.")
         return redirect("orders:po_settings")
