@@ -71,9 +71,9 @@ def budget_update_errors(*, budget: Budget, amount: Decimal, policy: str, alloca
     """Why the new amount/policy cannot stand, given what is spent and allocated (empty when fine)."""
     errors = {}
     if amount < budget.spent:
-        errors["amount"] = f"The amount cannot be less than the {budget.spent} already spent."
+        errors["amount"] = f"The amount cannot be less than the {budget.spent:.2f} already spent."
     elif amount < allocated:
-        errors["amount"] = f"The amount cannot be less than the {allocated} already allocated to members."
+        errors["amount"] = f"The amount cannot be less than the {allocated:.2f} already allocated to members."
     elif policy == Budget.Policy.BLOCK and budget.spent > amount:
         errors["policy"] = "More than the amount is already spent; 'block' cannot apply."
     return errors
@@ -189,7 +189,7 @@ def allocations_save(*, budget: Budget, amounts: dict[int, Decimal], acting_user
             errors[member_id] = [f"{name}: the allocation is too large."]
         elif member_id in existing and amount < existing[member_id].spent:
             errors[member_id] = [
-                f"{name}: the allocation cannot be less than the {existing[member_id].spent} they already spent."
+                f"{name}: the allocation cannot be less than the {existing[member_id].spent:.2f} they already spent."
             ]
         elif member_id not in existing and (member_id not in in_group or not member.is_active):
             errors[member_id] = [f"{name}: not an active member of the group {locked.group.name}."]
@@ -199,7 +199,7 @@ def allocations_save(*, budget: Budget, amounts: dict[int, Decimal], acting_user
         ) + sum((amounts[mid] for mid in new_ids), Decimal("0.00"))
         if total > locked.amount:
             errors["__all__"] = [
-                f"The allocations add up to {total}, more than the budget's {locked.amount} {locked.currency}."
+                f"The allocations add up to {total:.2f}, more than the budget's {locked.amount:.2f} {locked.currency}."
             ]
     if errors:
         raise ValidationError(errors)
