@@ -62,7 +62,7 @@ def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendL
     allocation = allocations.filter(member=member).first()
     budget_left = budget.amount - budget.spent
     if allocation is not None:
-        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)))
+        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)).quantize(CENT))
     if not budget.allow_unallocated_spend:
         return SpendLimit(None, Decimal("0.00"))
     totals = Allocation.objects.filter(budget=budget).aggregate(allocated=Sum("amount"), spent=Sum("spent"))
@@ -70,7 +70,7 @@ def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendL
     allocated_spent = totals["spent"] or Decimal("0")
     unallocated_spent = budget.spent - allocated_spent
     unallocated_left = budget.amount - allocated - unallocated_spent
-    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)))
+    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)).quantize(CENT))
 
 
 def member_may_spend(*, budget: Budget, member: Member) -> bool:

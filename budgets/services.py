@@ -139,7 +139,7 @@ def allocation_distribute_evenly(*, total: Decimal, count: int) -> list[Decimal]
         raise ValueError("The amount to distribute must be in whole cents.")
     cents = int(total * 100)
     base, leftover = divmod(cents, count)
-    return [Decimal(base + (1 if i < leftover else 0)) / 100 for i in range(count)]
+    return [Decimal(base + (1 if i < leftover else 0)).scaleb(-2) for i in range(count)]
 
 
 def allocation_candidates(*, budget: Budget, buyers_only: bool):
