@@ -130,3 +130,12 @@ def _who(row) -> str:
     if user is None:
         return "System"
     return user.get_full_name() or user.email
+
+
+def budget_spent_from_ledger(*, budget: Budget) -> Decimal:
+    """Spent as the ledger says it (charges minus releases): what the cached `Budget.spent` must equal."""
+    totals = dict(
+        LedgerEntry.objects.filter(budget=budget).order_by().values_list("kind").annotate(total=Sum("amount"))
+    )
+    spent = totals.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - totals.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
+    return spent.quantize(Decimal("0.01"))

@@ -9,11 +9,18 @@ from django.db.models import Sum
 
 from budgets.ledger import InsufficientFunds, budget_charge
 from budgets.models import Allocation, Budget, LedgerEntry
+from budgets.selectors import budget_spent_from_ledger
 from budgets.services import allocations_save
 from procurement.models import GroupMembership
 from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory
 
 THREADS = 20
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _run_at_once(target, count):
@@ -70,7 +77,7 @@ def test_concurrent_charges_never_overspend_the_budget_or_the_allocation():
     assert total == amount * charged <= allocation.amount <= budget.amount
     budget.refresh_from_db()
     allocation.refresh_from_db()
-    assert budget.spent == allocation.spent == total
+    assert budget.spent == allocation.spent == total == budget_spent_from_ledger(budget=budget)
 
 
 @pytest.mark.postgres

@@ -12,6 +12,7 @@ from budgets.ledger import (
     member_may_spend, spend_limit,
 )
 from budgets.models import Allocation, Budget, LedgerEntry
+from budgets.selectors import budget_spent_from_ledger
 from procurement.models import GroupMembership
 from tests.factories import (
     AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory, OrderFactory,
@@ -19,6 +20,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -177,6 +184,8 @@ def test_release_gives_back_and_never_more_than_charged(budget, allocation, buye
     with pytest.raises(BudgetError):
         budget_release(charge=release, acting_user=None)  # a release is not a charge
     assert _state(budget, allocation) == (D("0.00"), D("0.00"), 3)
+    budget_charge(budget=budget, member=buyer, amount=D("12.34"), acting_user=None)
+    assert budget_spent_from_ledger(budget=budget) == Budget.objects.get(pk=budget.pk).spent == D("12.34")
 
 
 def test_release_works_on_a_closed_budget(budget, allocation, buyer):

@@ -13,9 +13,15 @@ from budgets.services import (
     budget_update,
 )
 from procurement.models import GroupMembership
-from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory
+from tests.factories import BudgetFactory, GroupMembershipFactory, MemberFactory
 
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- allocation_distribute_evenly (pure) ---------------------------------------------------------

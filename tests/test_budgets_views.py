@@ -17,6 +17,12 @@ D = Decimal
 P = "alloc"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def admin_client(client, admin_member):
     client.force_login(admin_member.user)
@@ -252,7 +258,6 @@ def _count_queries(client, url):
 
 
 def test_page_queries_do_not_grow_with_rows(client, business, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 55 users, quickly
     admin = MemberFactory(business=business, is_business_admin=True)
     client.force_login(admin.user)
     counts = {}
