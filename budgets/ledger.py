@@ -110,10 +110,8 @@ def budget_charge(
     approved). Writes nothing when it raises. With the warn policy an over-limit charge is written
     with `over_limit=True`.
     """
-    amount = Decimal(amount).quantize(CENT)
-    if amount <= 0:
-        raise BudgetError("The amount to charge must be positive.")
-    if member.business_id != budget.business_id:
+    amount = _cents(amount, "charge")
+    if member.business_id != budget.business_id or (order is not None and order.business_id != budget.business_id):
         raise BudgetUnavailable("You may not spend from this budget.")
     locked = budget_lock(budget_id=budget.pk, business_id=budget.business_id)
     today = timezone.localdate()
@@ -181,9 +179,7 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
     if charge.kind != LedgerEntry.Kind.CHARGE:
         raise BudgetError("Only a charge can be released.")
     locked = budget_lock(budget_id=charge.budget_id, business_id=charge.business_id)
-    amount = Decimal(charge.amount if amount is None else amount).quantize(CENT)
-    if amount <= 0:
-        raise BudgetError("The amount to release must be positive.")
+    amount = _cents(charge.amount if amount is None else amount, "release")
     released = charge.releases.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     outstanding = charge.amount - released
     if amount > outstanding:
@@ -205,6 +201,16 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
         note=note,
         created_by=acting_user,
     )
+
+
+def _cents(amount, what: str) -> Decimal:
+    """A positive amount in whole cents, or BudgetError (never rounded silently)."""
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise BudgetError(f"The amount to {what} must be positive.")
+    if amount != amount.quantize(CENT):
+        raise BudgetError(f"The amount to {what} must be in whole cents.")
+    return amount.quantize(CENT)
 
 
 def _low_funds_alert(budget: Budget) -> None:

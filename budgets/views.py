@@ -112,11 +112,17 @@ class BudgetEditView(BudgetMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "business": self.business, "instance": self.budget}
 
+    def get(self, request, *args, **kwargs):
+        return self.closed_redirect() or super().get(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
-        if not self.budget.is_active:
-            messages.error(request, "The budget is closed; it can no longer be edited.")
-            return redirect(self.budget_url())
-        return super().post(request, *args, **kwargs)
+        return self.closed_redirect() or super().post(request, *args, **kwargs)
+
+    def closed_redirect(self):
+        if self.budget.is_active:
+            return None
+        messages.error(self.request, "The budget is closed; it can no longer be edited.")
+        return redirect(self.budget_url())
 
     def form_valid(self, form):
         try:

@@ -153,6 +153,7 @@ def test_close_asks_then_closes_and_the_budget_can_no_longer_change(admin_client
     assert "is closed" in response.content.decode()
     spent_budget.refresh_from_db()
     assert spent_budget.status == "closed"
+    assert admin_client.get(reverse("budgets:budget_edit", args=[group.pk, spent_budget.pk])).status_code == 302
     edit = admin_client.post(reverse("budgets:budget_edit", args=[group.pk, spent_budget.pk]), _data(po_number="BPO-X", amount="5000"))
     assert edit.status_code == 302 and Budget.objects.get(pk=spent_budget.pk).amount == D("1000.00")
     alloc = admin_client.post(reverse("budgets:allocations", args=[group.pk, spent_budget.pk]), {"action": "save"})

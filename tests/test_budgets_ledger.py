@@ -126,9 +126,12 @@ def test_member_not_a_buyer_in_the_group_cannot_spend(budget, business):
     assert _state(budget)[2] == 0
 
 
-def test_member_of_another_business_cannot_spend(budget, other_member):
+def test_member_or_order_of_another_business_cannot_spend(budget, allocation, buyer, other_member):
     with pytest.raises(BudgetUnavailable):
         budget_charge(budget=budget, member=other_member, amount=D("1.00"), acting_user=None)
+    foreign_order = OrderFactory(group__business=other_member.business, buyer=other_member)
+    with pytest.raises(BudgetUnavailable):
+        budget_charge(budget=budget, member=buyer, amount=D("1.00"), acting_user=None, order=foreign_order)
     assert _state(budget)[2] == 0
 
 
@@ -164,7 +167,7 @@ def test_no_allocation_spends_only_the_unallocated_remainder_when_allowed(budget
 
 
 def test_non_positive_amount_is_refused(budget, allocation, buyer):
-    for amount in (D("0"), D("-5.00")):
+    for amount in (D("0"), D("-5.00"), D("1.005"), D("NaN")):
         with pytest.raises(BudgetError):
             budget_charge(budget=budget, member=buyer, amount=amount, acting_user=None)
     assert _state(budget)[2] == 0
