@@ -62,7 +62,7 @@ def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendL
     allocation = allocations.filter(member=member).first()
     budget_left = budget.amount - budget.spent
     if allocation is not None:
-        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)))
+        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)).quantize(CENT))
     if not budget.allow_unallocated_spend:
         return SpendLimit(None, Decimal("0.00"))
     totals = Allocation.objects.filter(budget=budget).aggregate(allocated=Sum("amount"), spent=Sum("spent"))
@@ -70,16 +70,23 @@ def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendL
     allocated_spent = totals["spent"] or Decimal("0")
     unallocated_spent = budget.spent - allocated_spent
     unallocated_left = budget.amount - allocated - unallocated_spent
-    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)))
+    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)).quantize(CENT))
 
 
 def member_may_spend(*, budget: Budget, member: Member) -> bool:
-    """Whether the budget is offered to the member at all (their group, and an allocation or open remainder)."""
-    in_group = GroupMembership.objects.filter(
-        group_id=budget.group_id, member=member, role=GroupMembership.Role.BUYER
-    ).exists()
-    if not in_group:
+    """Whether the budget is offered to the member at all.
+
+    The member must be active, of the budget's business, and a buyer in its group (business admins
+    hold every role); then they need an allocation, or the budget must allow unallocated spend.
+    """
+    if not member.is_active or member.business_id != budget.business_id:
         return False
+    if not member.is_business_admin:
+        in_group = GroupMembership.objects.filter(
+            group_id=budget.group_id, member=member, role=GroupMembership.Role.BUYER
+        ).exists()
+        if not in_group:
+            return False
     if budget.allow_unallocated_spend:
         return True
     return Allocation.objects.filter(budget=budget, member=member).exists()
@@ -103,10 +110,10 @@ def budget_charge(
     approved). Writes nothing when it raises. With the warn policy an over-limit charge is written
     with `over_limit=True`.
     """
-    amount = Decimal(amount).quantize(CENT)
-    if amount <= 0:
-        raise BudgetError("The amount to charge must be positive.")
-    locked = budget_lock(budget_id=budget.pk, business_id=member.business_id)
+    amount = _cents(amount, "charge")
+    if member.business_id != budget.business_id or (order is not None and order.business_id != budget.business_id):
+        raise BudgetUnavailable("You may not spend from this budget.")
+    locked = budget_lock(budget_id=budget.pk, business_id=budget.business_id)
     today = timezone.localdate()
     if locked.status != Budget.Status.ACTIVE:
         raise BudgetUnavailable(f"The budget {locked.po_number} is closed.")
@@ -164,21 +171,21 @@ def budget_charge(
 
 @transaction.atomic
 def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting_user, note: str = "") -> LedgerEntry:
-    """Give back (part of) a charge, e.g. when an order or its unshipped lines are cancelled."""
+    """Give back (part of) a charge, e.g. when an order or its unshipped lines are cancelled.
+
+    Works on closed budgets too (a cancelled order still gives its money back). Never releases more
+    than what is left of the charge; the budget row lock serialises releases of the same charge.
+    """
+    if charge.kind != LedgerEntry.Kind.CHARGE:
+        raise BudgetError("Only a charge can be released.")
     locked = budget_lock(budget_id=charge.budget_id, business_id=charge.business_id)
-    amount = Decimal(charge.amount if amount is None else amount).quantize(CENT)
-    if amount <= 0:
-        raise BudgetError("The amount to release must be positive.")
-    if charge.order_id is not None:
-        by_kind = dict(
-            LedgerEntry.objects.filter(budget=locked, order_id=charge.order_id)
-            .order_by()
-            .values_list("kind")
-            .annotate(total=Sum("amount"))
+    amount = _cents(charge.amount if amount is None else amount, "release")
+    released = charge.releases.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    outstanding = charge.amount - released
+    if amount > outstanding:
+        raise BudgetError(
+            f"Cannot release {amount}: only {outstanding} of that charge is still on {locked.po_number}."
         )
-        outstanding = by_kind.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - by_kind.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
-        if amount > outstanding:
-            raise BudgetError(f"Cannot release {amount}: the order has {outstanding} charged on {locked.po_number}.")
     if charge.allocation_id is not None:
         Allocation.objects.filter(pk=charge.allocation_id).update(spent=F("spent") - amount)
     Budget.objects.filter(pk=locked.pk).update(spent=F("spent") - amount)
@@ -186,13 +193,24 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
         business_id=locked.business_id,
         budget=locked,
         allocation_id=charge.allocation_id,
-        member=charge.member,
-        order=charge.order,
+        member_id=charge.member_id,
+        order_id=charge.order_id,
+        charge=charge,
         kind=LedgerEntry.Kind.RELEASE,
         amount=amount,
         note=note,
         created_by=acting_user,
     )
+
+
+def _cents(amount, what: str) -> Decimal:
+    """A positive amount in whole cents, or BudgetError (never rounded silently)."""
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise BudgetError(f"The amount to {what} must be positive.")
+    if amount != amount.quantize(CENT):
+        raise BudgetError(f"The amount to {what} must be in whole cents.")
+    return amount.quantize(CENT)
 
 
 def _low_funds_alert(budget: Budget) -> None:

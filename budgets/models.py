@@ -131,6 +131,11 @@ class LedgerEntry(models.Model):
     allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    # A release gives back (part of) one charge: the link lets the ledger refuse releasing more than was charged.
+    charge = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="releases",
+        limit_choices_to={"kind": "charge"},
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     over_limit = models.BooleanField(default=False, help_text="Charged past the limit under a 'warn' policy.")
@@ -145,6 +150,10 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="charge", charge__isnull=True) | Q(kind="release", charge__isnull=False),
+                name="ledger_release_names_its_charge",
+            ),
         ]
         indexes = [models.Index(fields=["budget", "created_at"]), models.Index(fields=["order"])]
 

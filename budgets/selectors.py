@@ -1,0 +1,141 @@
+"""Reads for the budgets pages: a fixed number of queries whatever the number of rows."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from procurement.models import Group, GroupMembership, Member
+from procurement.tenancy import member_group_ids
+
+from .models import Allocation, Budget, LedgerEntry
+
+Role = GroupMembership.Role
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def budgets_of_group(*, group: Group) -> QuerySet[Budget]:
+    """The group's budgets, active first, with the total allocated on each."""
+    allocated = (
+        Allocation.objects.filter(budget=OuterRef("pk")).order_by().values("budget")
+        .annotate(total=Sum("amount")).values("total")
+    )
+    return (
+        Budget.objects.filter(business_id=group.business_id, group=group)
+        .annotate(allocated=Coalesce(Subquery(allocated), ZERO))
+        .order_by("status", "-start_date", "name", "id")
+    )
+
+
+def budgets_visible_to(*, member: Member) -> QuerySet[Budget]:
+    """Every budget the member may see, with their own allocation (`my_allocated`, `my_spent`).
+
+    Business admins see all; group admins their groups' budgets; buyers the budgets they may spend
+    from (an allocation of theirs, or unallocated spend allowed in a group where they buy).
+    """
+    mine = Allocation.objects.filter(budget=OuterRef("pk"), member=member)
+    qs = Budget.objects.filter(business_id=member.business_id).select_related("group").annotate(
+        my_allocated=Subquery(mine.values("amount")[:1]),
+        my_spent=Subquery(mine.values("spent")[:1]),
+    )
+    if not member.is_business_admin:
+        admin_groups = member_group_ids(member, Role.GROUP_ADMIN)
+        buyer_groups = member_group_ids(member, Role.BUYER)
+        qs = qs.filter(
+            Q(group_id__in=admin_groups)
+            | Q(group_id__in=buyer_groups, allocations__member=member)
+            | Q(group_id__in=buyer_groups, allow_unallocated_spend=True)
+        ).distinct()
+    return qs.order_by("status", "group__name", "-start_date", "name", "id")
+
+
+def budget_allocations(*, budget: Budget) -> list[Allocation]:
+    return list(
+        Allocation.objects.filter(budget=budget).select_related("member__user")
+        .order_by("member__user__first_name", "member__user__last_name", "member__user__email", "id")
+    )
+
+
+def budget_ledger(*, budget: Budget) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(budget=budget)
+        .select_related("member__user", "order", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change: who, when, what, and old → new values."""
+
+    when: object
+    who: str
+    subject: str
+    kind: str
+    changes: list[tuple[str, object, object]]
+
+
+def _changes(model, rows) -> list[Change]:
+    """Pairs each history row with the previous one of the same object (rows newest first)."""
+    result = []
+    previous_of: dict[int, object] = {}
+    for row in reversed(rows):  # oldest first, so the previous row is known
+        before = previous_of.get(row.id)
+        previous_of[row.id] = row
+        if before is None:
+            diffs = []
+        else:
+            delta = row.diff_against(before)
+            diffs = [
+                (model._meta.get_field(c.field).verbose_name, c.old, c.new)
+                for c in delta.changes
+                if c.field not in ("low_funds_alert_sent_at",)
+            ]
+        result.append((row, diffs))
+    return result
+
+
+def budget_history(*, budget: Budget, limit: int = 50) -> list[Change]:
+    """The budget's and its allocations' change history, newest first (the last `limit` rows of each)."""
+    budget_rows = list(
+        Budget.history.filter(id=budget.pk).select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+    )
+    allocation_rows = list(
+        Allocation.history.filter(budget_id=budget.pk)
+        .select_related("history_user", "member__user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    changes = []
+    for row, diffs in _changes(Budget, budget_rows):
+        if row.history_type == "+":
+            what = "Set up"
+        elif diffs:
+            what = "Changed"
+        else:
+            continue
+        changes.append(Change(row.history_date, _who(row), "Budget", what, diffs))
+    for row, diffs in _changes(Allocation, allocation_rows):
+        subject = f"Allocation · {row.member.name}"
+        if row.history_type == "+":
+            changes.append(Change(row.history_date, _who(row), subject, "Added", [("allocated", None, row.amount)]))
+        elif diffs:
+            changes.append(Change(row.history_date, _who(row), subject, "Changed", diffs))
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes
+
+
+def _who(row) -> str:
+    user = row.history_user
+    if user is None:
+        return "System"
+    return user.get_full_name() or user.email
+
+
+def budget_spent_from_ledger(*, budget: Budget) -> Decimal:
+    """Spent as the ledger says it (charges minus releases): what the cached `Budget.spent` must equal."""
+    totals = dict(
+        LedgerEntry.objects.filter(budget=budget).order_by().values_list("kind").annotate(total=Sum("amount"))
+    )
+    spent = totals.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - totals.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
+    return spent.quantize(Decimal("0.01"))

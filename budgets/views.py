@@ -1,0 +1,381 @@
+"""Budgets (Blanket PO) pages. Thin views: scope, check the role, parse the form, call one service."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import FormView, TemplateView
+
+from procurement.models import Group, GroupMembership, Member
+from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
+
+from . import selectors, services
+from .forms import AllocationFormSet, BudgetForm, DistributeForm
+from .models import Budget
+
+Role = GroupMembership.Role
+ALLOCATIONS_PREFIX = "alloc"
+
+
+class BudgetOverviewView(MemberRequiredMixin, TemplateView):
+    """Budgets (Blanket PO) on your account: every budget the member may see."""
+
+    template_name = "budgets/budget_overview.html"
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(selectors.budgets_visible_to(member=self.member), 25).get_page(self.request.GET.get("page"))
+        admin_groups = member_group_ids(self.member, Role.GROUP_ADMIN)
+        for budget in page:
+            budget.can_manage = self.member.is_business_admin or budget.group_id in admin_groups
+            budget.balance_visible = budget.can_manage or budget.show_balance_to_buyers
+            if budget.my_allocated is not None:
+                budget.my_remaining = budget.my_allocated - budget.my_spent
+        return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
+
+
+class GroupAdminMixin(MemberRequiredMixin):
+    """A group's budget set-up pages: business admins and that group's group admins (others 403).
+
+    The group is looked up in the member's business (another business's id is 404).
+    """
+
+    def check_role(self):
+        self.group = self.get_scoped_or_404(Group, pk=self.kwargs["group_id"])
+        if not member_has_role(self.member, Role.GROUP_ADMIN, group=self.group):
+            raise PermissionDenied("Only business admins and this group's admins can manage its budgets.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(group=self.group, **kwargs)
+
+
+class BudgetMixin(GroupAdminMixin):
+    """Adds `self.budget`, always reached through the group (a budget of another group is 404)."""
+
+    def check_role(self):
+        super().check_role()
+        self.budget = get_object_or_404(self.scoped(Budget).filter(group=self.group), pk=self.kwargs["budget_id"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(budget=self.budget, **kwargs)
+
+    def budget_url(self, name="budget_detail"):
+        return reverse(f"budgets:{name}", kwargs={"group_id": self.group.pk, "budget_id": self.budget.pk})
+
+
+class BudgetListView(GroupAdminMixin, TemplateView):
+    template_name = "budgets/budget_list.html"
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(selectors.budgets_of_group(group=self.group), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
+
+
+class BudgetCreateView(GroupAdminMixin, FormView):
+    template_name = "budgets/budget_form.html"
+    form_class = BudgetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "business": self.business}
+
+    def get_initial(self):
+        today = timezone.localdate()
+        return {
+            "po_number": services.budget_po_number_suggest(business=self.business, today=today),
+            "start_date": today,
+            "end_date": datetime.date(today.year, 12, 31),
+            "policy": Budget.Policy.BLOCK,
+            "show_balance_to_buyers": True,
+        }
+
+    def form_valid(self, form):
+        try:
+            budget = services.budget_create(group=self.group, acting_user=self.request.user, **form.service_fields())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Blanket PO {budget.po_number} ({budget.name}) is set up.")
+        return redirect("budgets:budget_detail", group_id=self.group.pk, budget_id=budget.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title="Set up a new blanket purchase order", **kwargs)
+
+
+class BudgetEditView(BudgetMixin, FormView):
+    template_name = "budgets/budget_form.html"
+    form_class = BudgetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "business": self.business, "instance": self.budget}
+
+    def get(self, request, *args, **kwargs):
+        return self.closed_redirect() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.closed_redirect() or super().post(request, *args, **kwargs)
+
+    def closed_redirect(self):
+        if self.budget.is_active:
+            return None
+        messages.error(self.request, "The budget is closed; it can no longer be edited.")
+        return redirect(self.budget_url())
+
+    def form_valid(self, form):
+        try:
+            services.budget_update(budget=self.budget, acting_user=self.request.user, **form.service_fields())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The budget is saved.")
+        return redirect(self.budget_url())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=f"Edit {self.budget.name}", **kwargs)
+
+
+class BudgetDetailView(BudgetMixin, TemplateView):
+    template_name = "budgets/budget_detail.html"
+
+    def get_context_data(self, **kwargs):
+        allocations = selectors.budget_allocations(budget=self.budget)
+        allocated = sum((a.amount for a in allocations), Decimal("0.00"))
+        ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            allocations=allocations,
+            allocated=allocated,
+            unallocated=self.budget.amount - allocated,
+            page_obj=ledger,
+            ledger=ledger.object_list,
+            history=selectors.budget_history(budget=self.budget),
+            **kwargs,
+        )
+
+
+class BudgetCloseView(BudgetMixin, TemplateView):
+    """GET asks for confirmation; POST closes."""
+
+    template_name = "budgets/budget_close.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.budget_close(budget=self.budget, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Blanket PO {self.budget.po_number} is closed. Its history is kept.")
+        return redirect(self.budget_url())
+
+
+class AllocationsView(BudgetMixin, TemplateView):
+    """The Allocations table. Every button is a submit with a name, so it all works by server round-trips:
+    rows added or distributed stay unsaved in the form until Save."""
+
+    template_name = "budgets/allocations.html"
+
+    def get(self, request, *args, **kwargs):
+        rows = [(a.member_id, a.amount) for a in selectors.budget_allocations(budget=self.budget)]
+        return self.render_rows(rows)
+
+    def post(self, request, *args, **kwargs):
+        if not self.budget.is_active:
+            messages.error(request, "The budget is closed; its allocations can no longer change.")
+            return redirect(self.budget_url())
+        formset = AllocationFormSet(request.POST, prefix=ALLOCATIONS_PREFIX)
+        if not formset.management_form.is_valid():
+            messages.error(request, "The form was incomplete; please try again.")
+            return redirect(self.budget_url("allocations"))
+        rows = self.posted_rows(formset)
+        action = "remove" if "remove_member" in request.POST else request.POST.get("action", "save")
+        if action == "add_individual":
+            return self.add_individual(rows)
+        if action == "add_all":
+            return self.add_all(rows)
+        if action == "remove":
+            return self.remove(rows)
+        if action == "distribute":
+            return self.distribute(rows, formset)
+        return self.save(formset)
+
+    # --- actions ------------------------------------------------------------------------------
+    def add_individual(self, rows):
+        try:
+            member_id = int(self.request.POST.get("add_member", ""))
+        except ValueError:
+            member_id = None
+        candidates = {m.pk: m for m in self.candidates(rows, buyers_only=False)}
+        if member_id not in candidates:
+            messages.error(self.request, "Pick a member of the group who has no allocation yet.")
+        else:
+            rows.append((member_id, ""))
+            messages.info(self.request, f"{candidates[member_id].name} added. Enter an amount, then Save.")
+        return self.render_rows(rows)
+
+    def add_all(self, rows):
+        added = list(self.candidates(rows, buyers_only=True))
+        rows.extend((m.pk, "") for m in added)
+        if added:
+            messages.info(self.request, f"{len(added)} group member(s) added. Enter amounts, then Save.")
+        else:
+            messages.info(self.request, "Every group member with a buying role already has an allocation row.")
+        return self.render_rows(rows)
+
+    def remove(self, rows):
+        saved = {a.member_id for a in selectors.budget_allocations(budget=self.budget)}
+        try:
+            member_id = int(self.request.POST.get("remove_member", ""))
+        except ValueError:
+            member_id = None
+        if member_id in saved:
+            messages.error(self.request, "A saved allocation cannot be removed; set it to 0 instead.")
+        else:
+            rows = [row for row in rows if row[0] != member_id]
+        return self.render_rows(rows)
+
+    def distribute(self, rows, formset):
+        choice = DistributeForm(self.request.POST)
+        over = choice.cleaned_data["distribute"] if choice.is_valid() else DistributeForm.OVER_UNALLOCATED
+        amounts = []
+        for _, raw in rows:
+            try:
+                amount = Decimal(str(raw).strip() or "0")
+                if not amount.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                formset.is_valid()
+                return self.render_rows(rows, formset=formset, summary=["Fix the amounts marked below first."])
+            amounts.append(amount)
+        if over == DistributeForm.OVER_WHOLE:
+            targets, total = list(range(len(rows))), self.budget.amount
+        else:
+            targets = [i for i, amount in enumerate(amounts) if amount == 0]
+            total = self.budget.amount - sum(amounts, Decimal("0.00"))
+            if rows and not targets:
+                return self.render_rows(rows, summary=[
+                    "Every row already has an amount: add members, or distribute the whole budget."
+                ])
+            if total <= 0:
+                return self.render_rows(rows, summary=["Nothing is left unallocated to distribute."])
+        try:
+            shares = services.allocation_distribute_evenly(total=total, count=len(targets))
+        except ValueError as exc:
+            return self.render_rows(rows, summary=[str(exc)])
+        for index, share in zip(targets, shares):
+            rows[index] = (rows[index][0], share)
+        messages.info(self.request, f"{total} {self.budget.currency} distributed over {len(targets)} row(s). Save to keep it.")
+        return self.render_rows(rows)
+
+    def save(self, formset):
+        if not formset.is_valid():
+            return self.render_rows(None, formset=formset, summary=self.row_errors(formset))
+        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in formset.forms}
+        try:
+            services.allocations_save(budget=self.budget, amounts=amounts, acting_user=self.request.user)
+        except ValidationError as exc:
+            summary = []
+            by_member = {form.cleaned_data["member_id"]: form for form in formset.forms}
+            for key, errors in exc.message_dict.items():
+                if key in by_member:
+                    for error in errors:
+                        by_member[key].add_error("amount", error)
+                summary.extend(errors)
+            return self.render_rows(None, formset=formset, summary=summary)
+        messages.success(self.request, "Allocations saved.")
+        return redirect(self.budget_url())
+
+    # --- rows ---------------------------------------------------------------------------------
+    def allowed_member_ids(self) -> set[int]:
+        """Members a row may name: those with an allocation here, and members of the group."""
+        saved = {a.member_id for a in selectors.budget_allocations(budget=self.budget)}
+        in_group = set(
+            GroupMembership.objects.filter(group=self.group, member__is_active=True).values_list("member_id", flat=True)
+        )
+        return saved | in_group
+
+    def posted_rows(self, formset) -> list[tuple[int, str]]:
+        """(member id, raw amount) per posted row: unknown or repeated members are dropped, saved
+        allocations missing from the post are put back, so the table always shows them."""
+        allowed = self.allowed_member_ids()
+        rows, seen = [], set()
+        for form in formset.forms:
+            try:
+                member_id = int(form.data.get(form.add_prefix("member_id"), ""))
+            except ValueError:
+                continue
+            if member_id in allowed and member_id not in seen:
+                seen.add(member_id)
+                rows.append((member_id, form.data.get(form.add_prefix("amount"), "")))
+        for allocation in selectors.budget_allocations(budget=self.budget):
+            if allocation.member_id not in seen:
+                rows.append((allocation.member_id, allocation.amount))
+        return rows
+
+    def candidates(self, rows, *, buyers_only):
+        in_rows = {member_id for member_id, _ in rows}
+        return [
+            m for m in services.allocation_candidates(budget=self.budget, buyers_only=buyers_only).order_by(
+                "user__first_name", "user__last_name", "user__email"
+            )
+            if m.pk not in in_rows
+        ]
+
+    def row_errors(self, formset) -> list[str]:
+        names = self.member_names([form.data.get(form.add_prefix("member_id")) for form in formset.forms])
+        summary = []
+        for form in formset.forms:
+            member_id = form.data.get(form.add_prefix("member_id"))
+            for field_errors in form.errors.values():
+                for error in field_errors:
+                    summary.append(f"{names.get(str(member_id), 'A row')}: {error}")
+        return summary + list(formset.non_form_errors())
+
+    def member_names(self, ids) -> dict[str, str]:
+        clean = [int(i) for i in ids if str(i).isdigit()]
+        members = Member.objects.filter(business=self.business, pk__in=clean).select_related("user")
+        return {str(m.pk): m.name for m in members}
+
+    def render_rows(self, rows, *, formset=None, summary=None):
+        if formset is None:
+            formset = AllocationFormSet(
+                initial=[{"member_id": member_id, "amount": amount} for member_id, amount in rows],
+                prefix=ALLOCATIONS_PREFIX,
+            )
+        allocations = {a.member_id: a for a in selectors.budget_allocations(budget=self.budget)}
+        form_ids = [_row_member_id(form) for form in formset.forms]
+        members = {
+            m.pk: m for m in Member.objects.filter(business=self.business, pk__in=[i for i in form_ids if i]).select_related("user")
+        }
+        table = [
+            {"form": form, "member": members.get(member_id), "allocation": allocations.get(member_id)}
+            for form, member_id in zip(formset.forms, form_ids)
+        ]
+        candidates = self.candidates([(i, None) for i in form_ids], buyers_only=False)
+        context = self.get_context_data(
+            formset=formset,
+            table=table,
+            candidates=candidates,
+            distribute_form=DistributeForm(self.request.POST or None) if self.request.method == "POST" else DistributeForm(),
+            summary=summary or [],
+            unsaved=any(r["allocation"] is None for r in table),
+        )
+        return self.render_to_response(context)
+
+
+def _row_member_id(form) -> int | None:
+    value = form.data.get(form.add_prefix("member_id")) if form.is_bound else form.initial.get("member_id")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form (field errors where the field exists)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -1,0 +1,95 @@
+"""A new admin follows the article's two click paths, by their link and button texts, in a real browser."""
+
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from budgets.models import Allocation, Budget
+from procurement.models import GroupMembership
+from tests.conftest import browser_login
+from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def _open_group_budgets(page, group):
+    # TODO(lead): click through Your Account for Business → Business Settings → Groups → group → Budgets (Blanket PO)
+    page.goto(reverse("budgets:budget_list", args=[group.pk]))
+
+
+def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
+    admin = MemberFactory(user__email="admin@browser.example", is_business_admin=True, business__name="Browser Co")
+    group = GroupFactory(business=admin.business, name="Marketing")
+    buyers = []
+    for first in ("Ann", "Bob", "Cy"):
+        member = MemberFactory(business=admin.business, user__first_name=first, user__last_name="Buyer")
+        GroupMembershipFactory(group=group, member=member, role=GroupMembership.Role.BUYER)
+        buyers.append(member)
+    browser_login(page, admin.user.email)
+    page.wait_for_url("**/account/")
+
+    # Group level: Budgets (Blanket PO) → Set up a new blanket purchase order → required fields → Save.
+    _open_group_budgets(page, group)
+    assert page.get_by_role("heading", name=re.compile("Budgets \\(Blanket PO\\)")).is_visible()
+    _shot(page, "1-budget-list-empty")
+    page.get_by_role("link", name="Set up a new blanket purchase order").click()
+    page.get_by_label("Name").fill("Marketing 2026")
+    po_number = page.get_by_label("Blanket PO number").input_value()
+    assert po_number.startswith("BPO-")
+    page.get_by_label("Amount").fill("100.00")
+    page.get_by_label("Warn and allow").check()
+    _shot(page, "2-budget-form")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/budgets/\d+/$"))
+    assert page.get_by_text("is set up").is_visible()
+    assert page.locator("#budget-amount").inner_text() == "100.00 USD"
+    budget = Budget.objects.get(po_number=po_number)
+    assert (budget.amount, budget.policy, budget.group_id) == (Decimal("100.00"), "warn", group.pk)
+
+    # User level: Allocations → Add Allocation → Add individual, then Add all group members →
+    # Distribute funds evenly → Save.
+    page.get_by_role("link", name="Allocations").click()
+    assert page.get_by_role("heading", name="Allocations").is_visible()
+    page.get_by_role("button", name="Add Allocation").click()
+    page.get_by_label(re.compile("Member of Marketing")).select_option(label=f"Bob Buyer ({buyers[1].email})")
+    page.get_by_role("button", name="Add individual").click()
+    assert page.get_by_role("row", name=re.compile("Bob Buyer")).is_visible()
+    page.get_by_role("button", name="Add Allocation").click()
+    page.get_by_role("button", name="Add all group members").click()
+    assert page.locator("#allocation-rows tbody tr").count() == 3
+    page.get_by_role("button", name="Distribute funds evenly").click()
+    amounts = [page.get_by_label(f"Allocated to {name} Buyer").input_value() for name in ("Bob", "Ann", "Cy")]
+    assert amounts == ["33.34", "33.33", "33.33"]
+    assert Allocation.objects.count() == 0  # nothing saved before Save
+    _shot(page, "3-allocations-distributed")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/budgets/\d+/$"))
+    assert page.get_by_text("Allocations saved.").is_visible()
+    rows = page.locator("#allocations tbody tr")
+    shown = {rows.nth(i).locator("td").nth(0).inner_text().split(" ")[0]: rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
+    assert shown == {"Ann": "33.33", "Bob": "33.34", "Cy": "33.33"}
+    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "100.00"
+    _shot(page, "4-budget-detail")
+    saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
+    assert saved == {"Ann": Decimal("33.33"), "Bob": Decimal("33.34"), "Cy": Decimal("33.33")}
+
+    # The list shows it with its numbers.
+    _open_group_budgets(page, group)
+    row = page.get_by_role("row", name=re.compile(po_number))
+    assert "Marketing 2026" in row.inner_text() and "100.00 USD" in row.inner_text()
+    _shot(page, "5-budget-list")

@@ -1,0 +1,113 @@
+"""Twenty checkouts charging one budget and one allocation at once can never overspend it (PostgreSQL)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from budgets.ledger import InsufficientFunds, budget_charge
+from budgets.models import Allocation, Budget, LedgerEntry
+from budgets.selectors import budget_spent_from_ledger
+from budgets.services import allocations_save
+from procurement.models import GroupMembership
+from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory
+
+THREADS = 20
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _run_at_once(target, count):
+    """Each thread opens its own connection; a barrier lines them up; each closes its connection."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+    lock = threading.Lock()
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=30)
+            outcome = target(i)
+            with lock:
+                results.append(outcome)
+        except Exception as exc:  # noqa: BLE001 - every failure is collected and asserted on
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
+    return results, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_charges_never_overspend_the_budget_or_the_allocation():
+    budget = BudgetFactory(amount=Decimal("100.00"), policy=Budget.Policy.BLOCK)
+    member = MemberFactory(business=budget.business)
+    GroupMembershipFactory(group=budget.group, member=member, role=GroupMembership.Role.BUYER)
+    allocation = AllocationFactory(budget=budget, member=member, amount=Decimal("70.00"))
+    # 20 × 7.50 = 150.00 asked for; the allocation holds 70.00: at most 9 charges fit.
+    amount = Decimal("7.50")
+
+    def charge(i):
+        try:
+            budget_charge(budget=Budget.objects.get(pk=budget.pk), member=member, amount=amount, acting_user=None)
+            return "charged"
+        except InsufficientFunds:
+            return "refused"
+
+    results, errors = _run_at_once(charge, THREADS)
+    assert errors == [], f"only InsufficientFunds may be raised, got {errors!r}"
+    assert len(results) == THREADS
+    charged = results.count("charged")
+    entries = LedgerEntry.objects.filter(budget=budget)
+    total = entries.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    assert charged == 9 and entries.count() == charged
+    assert total == amount * charged <= allocation.amount <= budget.amount
+    budget.refresh_from_db()
+    allocation.refresh_from_db()
+    assert budget.spent == allocation.spent == total == budget_spent_from_ledger(budget=budget)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_charges_and_allocation_saves_keep_allocations_above_spent():
+    """An admin lowering an allocation while buyers charge it: the locks order them, nothing breaks."""
+    budget = BudgetFactory(amount=Decimal("100.00"), policy=Budget.Policy.BLOCK)
+    member = MemberFactory(business=budget.business)
+    GroupMembershipFactory(group=budget.group, member=member, role=GroupMembership.Role.BUYER)
+    AllocationFactory(budget=budget, member=member, amount=Decimal("100.00"))
+
+    def act(i):
+        from django.core.exceptions import ValidationError
+
+        if i % 2:
+            try:
+                budget_charge(budget=budget, member=member, amount=Decimal("10.00"), acting_user=None)
+                return "charged"
+            except InsufficientFunds:
+                return "refused"
+        try:
+            allocations_save(budget=budget, amounts={member.pk: Decimal("50.00")}, acting_user=None)
+            return "lowered"
+        except ValidationError:
+            return "kept"
+
+    results, errors = _run_at_once(act, THREADS)
+    assert errors == [], errors
+    allocation = Allocation.objects.get(budget=budget)
+    budget.refresh_from_db()
+    assert allocation.spent <= allocation.amount and budget.spent <= budget.amount
+    assert LedgerEntry.objects.filter(budget=budget).count() == results.count("charged")
+    assert allocation.spent == Decimal("10.00") * results.count("charged")
