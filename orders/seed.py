@@ -22,6 +22,7 @@ from django.utils import timezone
 from budgets.models import Allocation, Budget, LedgerEntry
 from procurement.models import Address, Business, Counter, Group, GroupMembership, Member, User
 
+from .invoicing import invoice_issue
 from .models import Approval, Category, Order, OrderLine, Product, Shipment, ShipmentLine
 from .po_numbers import pattern_render
 
@@ -258,19 +259,31 @@ def _seed_batch(*, business, n, first_seq, pairs, products, rng, statuses, budge
         for shipment, shipped in zip(shipments, shipment_lines_for) for line in shipped
     ], batch_size=BATCH)
 
-    ledger, approvals = [], []
+    allocation_of = {
+        (budget_id, member_id): pk
+        for budget_id, member_id, pk in Allocation.objects.filter(business=business).values_list("budget_id", "member_id", "pk")
+    }
+    charges, cancelled_charges, approvals = [], [], []
     for order in orders:
         if order.status == Order.Status.REJECTED:
             approvals.append(Approval(business=business, order=order, approver=order.buyer,
                                       decision=Approval.Decision.REJECTED, reason=order.rejection_reason))
         if order.budget is None or order.status in (Order.Status.PENDING_APPROVAL, Order.Status.REJECTED):
             continue
-        ledger.append(LedgerEntry(business=business, budget=order.budget, member=order.buyer, order=order,
-                                  kind=LedgerEntry.Kind.CHARGE, amount=order.total, note=f"Order {order.po_number}"))
+        charge = LedgerEntry(business=business, budget=order.budget, member=order.buyer, order=order,
+                             allocation_id=allocation_of.get((order.budget_id, order.buyer_id)),
+                             kind=LedgerEntry.Kind.CHARGE, amount=order.total, note=f"Order {order.po_number}")
+        charges.append(charge)
         if order.status == Order.Status.CANCELLED:
-            ledger.append(LedgerEntry(business=business, budget=order.budget, member=order.buyer, order=order,
-                                      kind=LedgerEntry.Kind.RELEASE, amount=order.total, note=f"Order {order.po_number} cancelled"))
-    LedgerEntry.objects.bulk_create(ledger, batch_size=BATCH)
+            cancelled_charges.append(charge)
+    LedgerEntry.objects.bulk_create(charges, batch_size=BATCH)
+    # A release names the charge it gives back (bulk_create has set the charges' ids).
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(business=business, budget_id=c.budget_id, member_id=c.member_id, order_id=c.order_id,
+                    allocation_id=c.allocation_id, charge=c, kind=LedgerEntry.Kind.RELEASE, amount=c.amount,
+                    note=f"{c.note} cancelled")
+        for c in cancelled_charges
+    ], batch_size=BATCH)
     Approval.objects.bulk_create(approvals, batch_size=BATCH)
     return len(lines)
 
@@ -289,3 +302,14 @@ def _recompute_spent(business: Business) -> None:
         .annotate(c=signed, r=Sum("amount", filter=Q(kind=release))).values_list("allocation_id", "c", "r")
     ):
         Allocation.objects.filter(pk=allocation_id).update(spent=(charged or 0) - (released or 0))
+
+
+def seed_invoices(*, business: Business, stdout=None) -> int:
+    """Invoice every seeded shipment that has none, through the same service staff shipping uses."""
+    started = time.monotonic()
+    pending = list(Shipment.objects.filter(business=business, invoice__isnull=True).order_by("ship_date", "id"))
+    for shipment in pending:
+        with transaction.atomic():
+            invoice_issue(shipment=shipment, acting_user=None, issued_on=shipment.ship_date)
+    _say(stdout, f"Invoices: {len(pending)} issued for {business.name} in {time.monotonic() - started:.1f}s.")
+    return len(pending)

@@ -28,8 +28,14 @@ def _shot(page, name):
 
 
 def _open_group_budgets(page, group):
-    # TODO(lead): click through Your Account for Business → Business Settings → Groups → group → Budgets (Blanket PO)
-    page.goto(reverse("budgets:budget_list", args=[group.pk]))
+    """The article's group-level path, by its link texts, from Your Account for Business."""
+    page.goto(reverse("procurement:account"))
+    main = page.locator("main")
+    main.get_by_role("link", name="Business Settings", exact=True).click()
+    main.get_by_role("link", name="Groups", exact=True).click()
+    main.get_by_role("link", name=group.name, exact=True).click()
+    main.get_by_role("region", name="Billing & Shipping").get_by_role("link", name="Budgets (Blanket PO)").click()
+    page.wait_for_url(f"**{reverse('budgets:budget_list', args=[group.pk])}")
 
 
 def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):

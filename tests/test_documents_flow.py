@@ -94,7 +94,7 @@ def test_finance_finds_an_invoice_by_po_number_and_downloads_the_pdf(page, busin
     GroupMembershipFactory(group=order.group, member=finance, role="finance")
 
     browser_login(page, "finance@example.com")
-    page.get_by_role("link", name="Invoices").click()
+    page.locator("main").get_by_role("link", name="Invoices").click()
     page.get_by_label("PO number").fill(order.po_number)
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Filter").click()

@@ -8,16 +8,8 @@ from django.core.management.base import BaseCommand
 
 from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
 
-# The budgets and orders seeders live in their apps. Until their branches are merged they may not
-# exist here, so they are looked up softly; the lead makes these direct imports at merge time.
-try:
-    from budgets.seed import seed_budgets
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    seed_budgets = None
-try:
-    from orders.seed import seed_catalog, seed_orders
-except ImportError:  # pragma: no cover
-    seed_catalog = seed_orders = None
+from budgets.seed import seed_budgets
+from orders.seed import seed_catalog, seed_invoices, seed_orders
 
 
 class Command(BaseCommand):
@@ -27,17 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("--businesses", type=int, default=0, help="extra benchmark businesses to create")
         parser.add_argument("--members-per-business", type=int, default=10, help="members in each benchmark business")
         parser.add_argument("--orders", type=int, default=20, help="demo orders for Acme (passed to the orders seeder)")
+        parser.add_argument(
+            "--lines-per-order", type=int, default=4,
+            help="average order lines per seeded order (--orders 20000 --lines-per-order 50 makes about a million lines)",
+        )
 
-    def handle(self, *args, businesses, members_per_business, orders, **options):
+    def handle(self, *args, businesses, members_per_business, orders, lines_per_order, **options):
         acme = seed_acme(stdout=self.stdout)
-        if seed_budgets is not None:
-            seed_budgets(business=acme, stdout=self.stdout)
-        if seed_catalog is not None:
-            seed_catalog(stdout=self.stdout)
-        if seed_orders is not None:
-            seed_orders(business=acme, count=orders, stdout=self.stdout)
-        elif orders and orders != 20:
-            self.stdout.write(self.style.WARNING("--orders ignored: the orders app has no seeder in this build"))
+        seed_budgets(business=acme, stdout=self.stdout)
+        seed_catalog(stdout=self.stdout)
+        seed_orders(business=acme, count=orders, lines_avg=lines_per_order, stdout=self.stdout)
+        seed_invoices(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)
 
