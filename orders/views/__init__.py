@@ -1,0 +1,1 @@
+"""Orders views, one module per area (shop, documents, finance)."""
