@@ -182,14 +182,20 @@ def payment_resolve(
             raise PaymentError(f"PO {order.po_number} has no invoice with a balance due.")
     if invoice is not None and invoice.total - invoice.amount_paid <= 0:
         raise PaymentError(f"Invoice {invoice.number} is already paid in full.")
+    before = set(payment.allocations.values_list("pk", flat=True))
     payment = payment_apply(payment=payment, invoices=targets, acting_user=acting_user, prefer_exact=True)
-    Payment.objects.filter(pk=payment.pk).update(
-        resolved_by=member, resolved_at=timezone.now(),
-        po_number=order.po_number if order is not None else invoice.order.po_number,
-        invoice_number=invoice.number if invoice is not None else payment.invoice_number,
-        resolution_note=f"Applied to {'invoice ' + invoice.number if invoice else 'PO ' + order.po_number}",
-    )
-    payment.refresh_from_db()
+    applied = payment.allocations.exclude(pk__in=before).select_related("invoice").order_by("id")
+    chosen = f"invoice {invoice.number}" if invoice is not None else f"PO {order.po_number}"
+    payment.resolved_by = member
+    payment.resolved_at = timezone.now()
+    payment.po_number = order.po_number if order is not None else invoice.order.po_number
+    if invoice is not None:
+        payment.invoice_number = invoice.number
+    payment.resolution_note = (
+        f"Applied to {chosen}: " + ", ".join(f"{a.amount} to {a.invoice.number}" for a in applied)
+    )[:255]
+    payment._history_user = acting_user
+    payment.save(update_fields=["resolved_by", "resolved_at", "po_number", "invoice_number", "resolution_note"])
     return payment
 
 

@@ -3,11 +3,19 @@
 import datetime
 from decimal import Decimal
 
+import pytest
+
 from procurement.models import GroupMembership
 from tests.factories import (
     GroupMembershipFactory, InvoiceFactory, InvoiceLineFactory, MemberFactory, OrderFactory, OrderLineFactory,
     ShipmentFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Factory users hash their password once each; a cheap hasher keeps these tests quick (imported = autouse)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def finance_member(group, email="finance@example.com"):
@@ -20,6 +28,8 @@ def make_invoice(*, order=None, group=None, total="100.00", issued_on=None, numb
     """An invoice for (a shipment of) an order, with one line, issued on `issued_on`."""
     if order is None:
         kwargs = dict(group=group, **order_kwargs)
+        if "buyer" not in kwargs:
+            kwargs["buyer"] = group.business.members.first() or MemberFactory(business=group.business)
         if po_number:
             kwargs["po_number"] = po_number
         order = OrderFactory(**kwargs)
