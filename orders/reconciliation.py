@@ -48,8 +48,13 @@ def parse_month(value: str | None, default: datetime.date | None = None) -> tupl
     return default.year, default.month
 
 
+def _q(value):
+    """Sums come back as Decimal('70') on SQLite: always show money with two places."""
+    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+
+
 def _money(qs, field="amount") -> Decimal:
-    return qs.aggregate(s=Coalesce(Sum(field), ZERO))["s"]
+    return _q(qs.aggregate(s=Coalesce(Sum(field), ZERO))["s"])
 
 
 @dataclass
@@ -91,7 +96,7 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
     invoices = Invoice.objects.filter(business=business).exclude(status=Invoice.Status.VOID)
     allocations = PaymentAllocation.objects.filter(business=business).exclude(invoice__status=Invoice.Status.VOID)
     opening = _money(invoices.filter(issued_on__lt=start), "total") - _money(allocations.filter(payment__received_on__lt=start))
-    overdue_on = min(today, end)
+    overdue_on = today  # overdue now: what finance must chase, whichever month it was issued in
     inv = invoices.filter(issued_on__gte=start, issued_on__lt=end).aggregate(
         issued_n=Count("id"), issued=Coalesce(Sum("total"), ZERO),
         paid_n=Count("id", filter=Q(status=Invoice.Status.PAID)),
@@ -119,6 +124,8 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
         received=Coalesce(Sum("amount", filter=~Q(status=Payment.Status.NOT_OURS)), ZERO),
         applied=Coalesce(Sum("amount_applied", filter=~Q(status=Payment.Status.NOT_OURS)), ZERO),
     )
+    inv = {k: _q(v) for k, v in inv.items()}
+    pay = {k: _q(v) for k, v in pay.items()}
     close = MonthClose.objects.filter(business=business, year=year, month=month).first()
     events = []
     if close is not None:
