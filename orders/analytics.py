@@ -35,6 +35,11 @@ DIMENSIONS = {
 }
 
 
+def _q(value):
+    """SQLite sums come back as Decimal('325.5'): money always shows two places."""
+    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+
+
 def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -111,14 +116,16 @@ def spend_by(*, business: Business, start: datetime.date, end: datetime.date, di
 def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
     top = max((r.amount for r in rows), default=ZERO)
     for r in rows:
+        r.amount = _q(r.amount)
         r.percent = round(float(r.amount / top * 100), 1) if top else 0.0  # bar width only, never money
     return rows
 
 
 def spend_total(*, business: Business, start: datetime.date, end: datetime.date) -> dict:
-    return lines_in_range(business=business, start=start, end=end).aggregate(
+    totals = lines_in_range(business=business, start=start, end=end).aggregate(
         amount=Coalesce(Sum("amount"), ZERO), orders=Count("order", distinct=True), lines=Count("id")
     )
+    return {k: _q(v) for k, v in totals.items()}
 
 
 # --- Orders report ---------------------------------------------------------------------------------
@@ -271,9 +278,10 @@ def report_row(values: tuple) -> list:
 
 
 def report_totals(queryset) -> dict:
-    return queryset.aggregate(
+    totals = queryset.aggregate(
         amount=Coalesce(Sum("amount"), ZERO), lines=Count("id"), orders=Count("order", distinct=True)
     )
+    return {k: _q(v) for k, v in totals.items()}
 
 
 class _Echo:
