@@ -37,7 +37,11 @@ def month_is_closed(*, business: Business, on: datetime.date) -> bool:
 
 
 def _check_month_open(*, business: Business, on: datetime.date) -> None:
-    if month_is_closed(business=business, on=on):
+    """Inside the writing transaction: the month's close row is locked, so a Close month waits for us."""
+    from .models import MonthClose
+
+    closed = MonthClose.objects.select_for_update().filter(business=business, year=on.year, month=on.month, closed=True)
+    if closed.exists():
         raise MonthClosedError(f"{on:%B %Y} is closed. Reopen the month on the Reconciliation page to change it.")
 
 

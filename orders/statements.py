@@ -289,9 +289,10 @@ def statement_match(*, business: Business, rows: list[StatementRow]) -> list[Sta
     invoices whose balance equals the amount: one such is a match for a blanket PO, otherwise ambiguous.
     """
     refs = references_parse(business=business, texts=[r.reference for r in rows])
+    fingerprints = [r.fingerprint for r in rows if r.fingerprint]
     existing = set(
-        Payment.objects.filter(business=business, fingerprint__in=[r.fingerprint for r in rows]).values_list("fingerprint", flat=True)
-    )
+        Payment.objects.filter(business=business, fingerprint__in=fingerprints).values_list("fingerprint", flat=True)
+    ) if fingerprints else set()
     order_ids = {o.pk for ref in refs for o in ref.orders}
     budget_ids = {b.pk for ref in refs for b in ref.budgets}
     if budget_ids:
@@ -363,6 +364,17 @@ def statement_match(*, business: Business, rows: list[StatementRow]) -> list[Sta
         else:
             row.note = "No PO or invoice number found"
     return rows
+
+
+def payment_suggestions(*, business: Business, payments) -> dict[int, list[Invoice]]:
+    """For unmatched payments: the invoices their reference and amount point to (same rules as the import)."""
+    payments = list(payments)
+    if not payments:
+        return {}
+    rows = [StatementRow(line=0, received_on=p.received_on, amount=p.unapplied, reference=" ".join([p.reference, p.po_number, p.invoice_number]),
+                         fingerprint=None) for p in payments]
+    statement_match(business=business, rows=rows)
+    return {p.pk: (r.targets or r.candidates) for p, r in zip(payments, rows)}
 
 
 def statement_preview(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:

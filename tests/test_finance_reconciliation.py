@@ -83,6 +83,9 @@ def test_pages_close_reopen_resolve_and_export(client, business, group, march):
     page = reverse("orders:reconciliation") + "?month=2026-03"
     response = client.get(page)
     assert response.status_code == 200 and b"Close month" in response.content
+    # The 70.00 wire names nothing, and the only invoice with a 70.00 balance is February's: it is suggested.
+    assert f"Could be: {march['feb'].number}" in response.content.decode()
+    assert f'value="{march["feb"].number}"' in response.content.decode()
     response = client.post(reverse("orders:payment_resolve", args=[march["unmatched"].pk]),
                            {"number": march["feb"].number, "action": "apply", "next": page})
     assert response.status_code == 302 and response["Location"] == page

@@ -160,6 +160,8 @@ class PaymentDetailView(FinanceMixin, TemplateView):
                                          pk=kwargs["payment_id"])
         allocations = payment.allocations.select_related("invoice__order", "created_by").order_by("id")
         history = payment.history.select_related("history_user").order_by("-history_date")[:50]
+        if payment.status == Payment.Status.UNMATCHED:
+            payment.suggestions = statements.payment_suggestions(business=self.business, payments=[payment]).get(payment.pk, [])
         return super().get_context_data(
             payment=payment, allocations=allocations, history=history,
             month_closed=reconciliation_month_closed(self.business, payment.received_on),
@@ -286,9 +288,14 @@ class ReconciliationView(FinanceMixin, TemplateView):
         year, month = reconciliation.parse_month(self.request.GET.get("month"))
         summary = reconciliation.reconciliation_month(business=self.business, year=year, month=month)
         payments = reconciliation.month_payments(business=self.business, year=year, month=month)
-        attention = payments.filter(
+        attention = list(payments.filter(
             Q(status=Payment.Status.UNMATCHED) | Q(status=Payment.Status.MATCHED, amount_applied__lt=F("amount"))
-        )[:200]
+        )[:200])
+        suggestions = statements.payment_suggestions(
+            business=self.business, payments=[p for p in attention if p.status == Payment.Status.UNMATCHED]
+        )
+        for p in attention:
+            p.suggestions = suggestions.get(p.pk, [])
         invoices = Paginator(reconciliation.month_invoices(business=self.business, year=year, month=month), 50)
         payment_page = Paginator(payments, 50).get_page(self.request.GET.get("ppage"))
         prev_month = summary.start - datetime.timedelta(days=1)
