@@ -101,6 +101,9 @@ def test_admin_support_search_and_order_story(client, business, group, other_bus
     html = client.get(reverse("admin:orders_payment_order_story", args=[inv.order.pk])).content.decode()
     for text in (inv.number, inv.shipment.tracking_number, "Budget charges", "Approvals", "History", "10.00 → " + inv.number):
         assert text in html
+    payment = Payment.objects.get(business=business)
+    assert client.post(reverse("admin:orders_payment_delete", args=[payment.pk]), {"post": "yes"}).status_code == 403
+    assert Payment.objects.filter(pk=payment.pk).exists()  # payments are never deleted
     client.force_login(UserFactory())  # not staff
     assert client.get(url).status_code == 302
 

@@ -144,3 +144,42 @@ def test_upload_of_a_bad_file_shows_lines_and_saves_nothing(client, business, gr
     assert response.status_code == 200
     assert "Line 2: “abc” is not an amount." in response.content.decode()
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_statement_imported_by_20_people_at_once_is_saved_once(business, group):
+    import threading
+
+    from django.db import connection
+
+    inv = make_invoice(group=group, po_number="PO-2026-000777", number="INV-2026-000777", total="90.00")
+    members = [finance_member(group, email=f"fin{i}@example.com") for i in range(20)]
+    text = _csv("2026-03-20,90.00,ACH PO-2026-000777", "2026-03-21,15.00,FEE", "2026-03-21,15.00,FEE")
+    barrier = threading.Barrier(20)
+    outcomes, errors = [], []
+
+    def run(member):
+        try:
+            barrier.wait()
+            result = statement_import(business=business, text=text, mapping=MAPPING, filename="s.csv", member=member,
+                                      acting_user=member.user)
+            outcomes.append("saved" if result.statement_import else "nothing new")
+        except StatementError:
+            outcomes.append("refused")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert outcomes.count("saved") == 1 and len(outcomes) == 20
+    assert Payment.objects.filter(business=business).count() == 3
+    assert StatementImport.objects.filter(business=business).count() == 1
+    inv.refresh_from_db()
+    assert (inv.amount_paid, inv.status) == (D("90.00"), "paid")
