@@ -47,7 +47,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 def default_range(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """The last twelve months, to today."""
     today = today or timezone.localdate()
-    return today.replace(year=today.year - 1, day=1) + datetime.timedelta(days=0), today
+    return today.replace(year=today.year - 1, day=1), today
 
 
 def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):

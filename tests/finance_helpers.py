@@ -46,8 +46,6 @@ def make_invoice(*, order=None, group=None, total="100.00", issued_on=None, numb
 def bulk_order_lines(*, group, buyer, products, orders: int, lines_per_order: int, placed_at=None, status="placed",
                      budget=None, prefix="PO-B"):
     """Many orders and lines fast (bulk_create), for reports and exports."""
-    from django.utils import timezone
-
     from orders.models import Order, OrderLine
 
     business = group.business

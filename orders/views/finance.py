@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,7 +27,7 @@ from procurement.tenancy import MemberRequiredMixin, Role
 
 from .. import analytics, reconciliation, statements
 from ..models import Category, Invoice, Order, Payment
-from ..payments import PaymentError, payment_mark_not_ours, payment_record, payment_resolve
+from ..payments import PaymentError, month_is_closed, payment_mark_not_ours, payment_record, payment_resolve
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 SESSION_KEY = "finance_statement_import"
@@ -94,8 +95,6 @@ class PaymentListView(FinanceMixin, TemplateView):
     STATUSES = [("unmatched", "Unmatched"), ("matched", "Matched"), ("overpaid", "Overpaid"), ("not_ours", "Not ours")]
 
     def get_context_data(self, **kwargs):
-        from django.db.models import F, Q
-
         qs = self.scoped(Payment).select_related("statement_import")
         g = self.request.GET
         status = g.get("status", "")
@@ -142,8 +141,6 @@ class PaymentCreateView(FinanceMixin, View):
         return self._render(form)
 
     def _render(self, form):
-        from django.shortcuts import render
-
         return render(self.request, self.template_name, {"form": form})
 
 
@@ -170,8 +167,6 @@ class PaymentDetailView(FinanceMixin, TemplateView):
 
 
 def reconciliation_month_closed(business, day) -> bool:
-    from ..payments import month_is_closed
-
     return month_is_closed(business=business, on=day)
 
 
@@ -223,8 +218,6 @@ class StatementImportView(FinanceMixin, View):
                 "reference_column": mapping["reference"], "date_format": mapping["date_format"]}
 
     def _render(self, **context):
-        from django.shortcuts import render
-
         context.setdefault("form", StatementUploadForm(initial=self._initial()))
         return render(self.request, self.template_name, context)
 
@@ -283,8 +276,6 @@ class ReconciliationView(FinanceMixin, TemplateView):
     template_name = "orders/finance/reconciliation.html"
 
     def get_context_data(self, **kwargs):
-        from django.db.models import F, Q
-
         year, month = reconciliation.parse_month(self.request.GET.get("month"))
         summary = reconciliation.reconciliation_month(business=self.business, year=year, month=month)
         payments = reconciliation.month_payments(business=self.business, year=year, month=month)
