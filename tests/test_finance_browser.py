@@ -64,5 +64,18 @@ def test_finance_imports_a_csv_resolves_the_unmatched_payment_and_the_month_reco
         _shot(page, "analytics")
         page.goto("/account/analytics/orders/")
         _shot(page, "orders-report")
+        from tests.factories import AllocationFactory, BudgetFactory, UserFactory
+
+        budget = BudgetFactory(group=group, po_number="BPO-2026-0001", name="Office supplies FY26")
+        AllocationFactory(budget=budget, member=member, amount="300.00")
         page.goto("/account/analytics/budgets/")
         _shot(page, "budget-report")
+        page.goto("/account/payments/")
+        _shot(page, "payments")
+        UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+        page.get_by_role("button", name="Log out").click()
+        browser_login(page, "staff@example.com")
+        page.goto("/admin/orders/payment/support/?q=PO-2026-000123")
+        _shot(page, "admin-support")
+        page.get_by_role("link", name="PO-2026-000123").first.click()
+        _shot(page, "admin-story")
