@@ -15,6 +15,7 @@ from .models import Approval, Category, Order, OrderLine, Product, Shipment, Shi
 from .shipping import ShippingError, order_cancel, order_mark_delivered, shipment_create
 
 from . import admin_documents  # noqa: F401,E402  (InvoiceAdmin and the staff document views)
+from . import admin_support  # noqa: F401,E402  (Payment admin with the support search and order story)
 from .admin_documents import order_document_links
 
 

@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import finance as views
+
+urlpatterns = [
+    path("account/payments/", views.PaymentListView.as_view(), name="payments"),
+    path("account/payments/new/", views.PaymentCreateView.as_view(), name="payment_create"),
+    path("account/payments/import/", views.StatementImportView.as_view(), name="statement_import"),
+    path("account/payments/<int:payment_id>/", views.PaymentDetailView.as_view(), name="payment_detail"),
+    path("account/payments/<int:payment_id>/resolve/", views.PaymentResolveView.as_view(), name="payment_resolve"),
+    path("account/reconciliation/", views.ReconciliationView.as_view(), name="reconciliation"),
+    path("account/reconciliation/close/", views.ReconciliationCloseView.as_view(), name="reconciliation_close"),
+    path("account/reconciliation/export/", views.ReconciliationExportView.as_view(), name="reconciliation_export"),
+    path("account/analytics/", views.AnalyticsView.as_view(), name="analytics"),
+    path("account/analytics/orders/", views.OrdersReportView.as_view(), name="orders_report"),
+    path("account/analytics/orders/export/", views.OrdersReportExportView.as_view(), name="orders_report_export"),
+    path("account/analytics/budgets/", views.BudgetReportView.as_view(), name="budget_report"),
+]

@@ -95,7 +95,7 @@ def test_finance_finds_an_invoice_by_po_number_and_downloads_the_pdf(page, busin
 
     browser_login(page, "finance@example.com")
     page.locator("main").get_by_role("link", name="Invoices").click()
-    page.get_by_label("PO number").fill(order.po_number)
+    page.locator("main").get_by_label("PO number", exact=True).fill(order.po_number)
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Filter").click()
     assert page.get_by_role("link", name=second_number, exact=True).is_visible()  # both invoices of the PO

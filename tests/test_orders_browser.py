@@ -26,7 +26,7 @@ def test_buyer_checks_out_against_a_blanket_po(page, buyer, group):
     ProductFactory(name="Stapler", sku="OFF-0004", category=office, unit_price=Decimal("18.75"))
 
     browser_login(page, buyer.user.email)
-    page.get_by_role("link", name="Catalog").click()
+    page.locator("main").get_by_role("link", name="Catalog").click()
     page.get_by_label("Search by name or SKU").fill("paper")
     page.get_by_role("button", name="Search").click()
     page.get_by_label("Quantity of Copy paper, 10 reams").fill("2")

@@ -118,7 +118,7 @@ def test_find_by_po_number(client, roles):
     assert "Enter a PO number" in client.get(url, {"q": ""}).content.decode()
     html = client.get(url, {"q": "PO-"}).content.decode()
     assert "PO-A-1" in html and "PO-B-1" not in html  # partial matches, scoped to what the buyer sees
-    assert "No order with a PO number like" in client.get(url, {"q": "PO-B-1"}).content.decode()
+    assert "No order, invoice or payment with a PO number like" in client.get(url, {"q": "PO-B-1"}).content.decode()
 
 
 def test_po_settings_admin_only_saves_and_validates(client, admin_member, buyer, group):

@@ -1,5 +1,7 @@
 """Payments from the business, their matching to invoices, statement imports and month closes."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,12 @@ class Payment(models.Model):
     po_number = models.CharField("PO number", max_length=64, blank=True, db_index=True)
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNMATCHED)
+    # Sum of this payment's allocations, kept on the row in the same transaction; the rest is credit.
+    amount_applied = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    # Who resolved an unmatched payment by hand (chose an invoice or PO, or marked it not ours), and when.
+    resolved_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=255, blank=True)
     statement_import = models.ForeignKey(StatementImport, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     fingerprint = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,6 +57,10 @@ class Payment(models.Model):
         ordering = ["-received_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_applied__gte=0) & Q(amount_applied__lte=models.F("amount")),
+                name="payment_never_over_applied",
+            ),
             models.UniqueConstraint(
                 fields=["business", "fingerprint"], name="payment_import_row_once",
                 condition=Q(fingerprint__isnull=False),
@@ -57,6 +69,15 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.received_on} {self.amount} {self.reference}"
+
+    @property
+    def unapplied(self):
+        """Received but not applied to any invoice: a credit when the payment is matched."""
+        return self.amount - self.amount_applied
+
+    @property
+    def is_overpaid(self) -> bool:
+        return self.status == self.Status.MATCHED and self.amount_applied < self.amount
 
 
 class PaymentAllocation(models.Model):
@@ -85,6 +106,7 @@ class MonthClose(models.Model):
     changed_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
 
     objects = TenantQuerySet.as_manager()
+    # Every close and reopen is a history row: who, when, closed or not.
     history = HistoricalRecords()
 
     class Meta:

@@ -15,6 +15,7 @@ from .. import selectors
 from ..approvals import ApprovalError, order_approve, order_reject
 from ..cart import cart_add, cart_get, cart_update
 from ..checkout import CheckoutError, order_place
+from ..finance_selectors import finance_find
 from ..forms import (
     AddToCartForm, CartLineForm, CheckoutForm, GroupPatternForm, OrderFilterForm, POSettingsForm, RejectForm,
 )
@@ -238,9 +239,22 @@ class FindView(MemberRequiredMixin, TemplateView):
         exact, partial = selectors.order_find(member=self.member, query=query)
         if exact is not None:
             return redirect("orders:order_detail", po_number=exact.po_number)
+        # Finance and admins also find invoices and payments by PO or invoice number.
+        found = (
+            finance_find(business=self.business, q=query)
+            if member_has_role(self.member, Role.FINANCE)
+            else {"invoices": [], "payments": []}
+        )
+        exact_invoice = next((i for i in found["invoices"] if i.number.lower() == query.lower()), None)
+        if exact_invoice is not None:
+            return redirect("orders:invoice_detail", invoice_number=exact_invoice.number)
         page = _page(request, partial)
-        message = "" if page.paginator.count else f"No order with a PO number like “{query}”."
-        return self.render_to_response(self.get_context_data(query=query, page_obj=page, orders=page.object_list, message=message))
+        nothing = not (page.paginator.count or found["invoices"] or found["payments"])
+        message = f"No order, invoice or payment with a PO number like “{query}”." if nothing else ""
+        return self.render_to_response(self.get_context_data(
+            query=query, page_obj=page, orders=page.object_list, message=message,
+            invoices=found["invoices"], payments=found["payments"],
+        ))
 
 
 class ApprovalsView(MemberRequiredMixin, TemplateView):
