@@ -92,6 +92,23 @@ def member_may_spend(*, budget: Budget, member: Member) -> bool:
     return Allocation.objects.filter(budget=budget, member=member).exists()
 
 
+def budget_check_open(*, budget: Budget, member: Member) -> None:
+    """Raise BudgetUnavailable unless `member` may draw on `budget` today (active, in its dates, theirs).
+
+    budget_charge runs it under the row lock; checkout runs it too for orders that wait for approval
+    and so are not charged yet.
+    """
+    today = timezone.localdate()
+    if budget.status != Budget.Status.ACTIVE:
+        raise BudgetUnavailable(f"The budget {budget.po_number} is closed.")
+    if not (budget.start_date <= today <= budget.end_date):
+        raise BudgetUnavailable(
+            f"The budget {budget.po_number} runs from {budget.start_date:%b %d, %Y} to {budget.end_date:%b %d, %Y}."
+        )
+    if not member_may_spend(budget=budget, member=member):
+        raise BudgetUnavailable(f"You may not spend from the budget {budget.po_number}.")
+
+
 @transaction.atomic
 def budget_charge(
     *,
@@ -114,15 +131,7 @@ def budget_charge(
     if member.business_id != budget.business_id or (order is not None and order.business_id != budget.business_id):
         raise BudgetUnavailable("You may not spend from this budget.")
     locked = budget_lock(budget_id=budget.pk, business_id=budget.business_id)
-    today = timezone.localdate()
-    if locked.status != Budget.Status.ACTIVE:
-        raise BudgetUnavailable(f"The budget {locked.po_number} is closed.")
-    if not (locked.start_date <= today <= locked.end_date):
-        raise BudgetUnavailable(
-            f"The budget {locked.po_number} runs from {locked.start_date:%b %d, %Y} to {locked.end_date:%b %d, %Y}."
-        )
-    if not member_may_spend(budget=locked, member=member):
-        raise BudgetUnavailable(f"You may not spend from the budget {locked.po_number}.")
+    budget_check_open(budget=locked, member=member)
 
     limit = spend_limit(budget=locked, member=member, lock=True)
     over_limit = amount > limit.available

@@ -13,11 +13,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from budgets.ledger import (
-    ApprovalRequired, BudgetUnavailable, budget_charge, budget_lock, member_may_spend,
-)
+from budgets.ledger import ApprovalRequired, budget_charge, budget_check_open, budget_lock
 from budgets.models import Budget
 from procurement.models import Address, Business, Group, GroupMembership, Member
 
@@ -92,7 +89,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         if budget.business_id != business.pk or budget.group_id != group.pk:
             raise CheckoutError("This budget does not belong to the group you buy for.")
         locked_budget = budget_lock(budget_id=budget.pk, business_id=business.pk)  # first lock
-        _budget_open(locked_budget, member)
+        budget_check_open(budget=locked_budget, member=member)
     elif Budget.objects.filter(business=business, group=group, status=Budget.Status.ACTIVE).exists():
         raise CheckoutError(f"Choose the Blanket PO of {group.name} to charge.")
 
@@ -163,17 +160,3 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
     return PlaceResult(order, True)
-
-
-def _budget_open(budget: Budget, member: Member) -> None:
-    """The checks budget_charge makes, for orders that wait for approval before any charge."""
-    today = timezone.localdate()
-    if budget.status != Budget.Status.ACTIVE:
-        raise BudgetUnavailable(f"The budget {budget.po_number} is closed.")
-    if not (budget.start_date <= today <= budget.end_date):
-        raise BudgetUnavailable(
-            f"The budget {budget.po_number} runs from {budget.start_date:%b %d, %Y} to {budget.end_date:%b %d, %Y}."
-        )
-    if not member_may_spend(budget=budget, member=member):
-        raise BudgetUnavailable(f"You may not spend from the budget {budget.po_number}.")
-

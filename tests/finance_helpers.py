@@ -3,19 +3,12 @@
 import datetime
 from decimal import Decimal
 
-import pytest
 
 from procurement.models import GroupMembership
 from tests.factories import (
     GroupMembershipFactory, InvoiceFactory, InvoiceLineFactory, MemberFactory, OrderFactory, OrderLineFactory,
     ShipmentFactory,
 )
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Factory users hash their password once each; a cheap hasher keeps these tests quick (imported = autouse)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def finance_member(group, email="finance@example.com"):

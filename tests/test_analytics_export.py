@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CategoryFactory, MemberFactory, ProductFactory
-from tests.finance_helpers import bulk_order_lines, fast_hashing, finance_member  # noqa: F401
+from tests.finance_helpers import bulk_order_lines, finance_member
 
 ROWS = 50_000
 

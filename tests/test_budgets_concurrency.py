@@ -17,12 +17,6 @@ from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFac
 THREADS = 20
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _run_at_once(target, count):
     """Each thread opens its own connection; a barrier lines them up; each closes its connection."""
     barrier = threading.Barrier(count)

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def budget(group):
     return BudgetFactory(group=group, amount=D("100.00"))

@@ -15,12 +15,6 @@ from tests.factories import AllocationFactory, BudgetFactory, GroupFactory, Grou
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_seed_budgets_gives_each_group_a_policy_and_its_buyers_allocations_once(business):
     groups = [GroupFactory(business=business) for _ in range(3)]
     for group in groups:

@@ -18,12 +18,6 @@ from tests.factories import BudgetFactory, GroupMembershipFactory, MemberFactory
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- allocation_distribute_evenly (pure) ---------------------------------------------------------
 @pytest.mark.parametrize(
     "total,count,expected",

@@ -17,12 +17,6 @@ D = Decimal
 P = "alloc"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factory users hash a password each; the default hasher's slowness would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client(client, admin_member):
     client.force_login(admin_member.user)

@@ -12,12 +12,6 @@ from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
 from tests.isolation_documents import order_with_lines, ship
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factory users get a password each; the default PBKDF2 makes these many-member tests slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(business, admin_member, group):
     """An order of `group` with one invoiced shipment, and a member for every role there is."""

@@ -16,11 +16,6 @@ from tests.factories import GroupMembershipFactory, MemberFactory
 from tests.isolation_documents import order_with_lines, ship
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _two_shipments(business, admin_member):
     business.tax_rate = Decimal("0")
     business.save()

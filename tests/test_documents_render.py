@@ -14,12 +14,6 @@ from orders.invoicing import invoice_issue
 from tests.isolation_documents import order_with_lines, ship
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factory users get a password each; the default PBKDF2 makes these many-member tests slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def decode_code128_svg(svg: str) -> str:
     """Read the bars of a python-barcode SVG back into text: widths → modules → symbols → characters.
     Independent of what the encoder was asked for, so it proves what a scanner would read."""

@@ -7,7 +7,7 @@ import pytest
 
 from orders.models import Payment
 from tests.conftest import browser_login
-from tests.finance_helpers import fast_hashing, finance_member, make_invoice  # noqa: F401
+from tests.finance_helpers import finance_member, make_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("FINANCE_SCREENSHOTS")  # a directory: save screenshots of each page there

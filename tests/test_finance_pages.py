@@ -11,7 +11,7 @@ from orders.finance_seed import seed_payments
 from orders.models import Payment
 from orders.payments import payment_record
 from tests.factories import GroupMembershipFactory, MemberFactory, UserFactory
-from tests.finance_helpers import fast_hashing, finance_member, make_invoice  # noqa: F401
+from tests.finance_helpers import finance_member, make_invoice
 
 PAGES = ["payments", "payment_create", "statement_import", "reconciliation", "analytics", "orders_report",
          "budget_report", "reconciliation_export", "orders_report_export"]

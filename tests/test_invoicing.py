@@ -21,12 +21,6 @@ from tests.isolation_documents import order_with_lines, ship
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factory users get a password each; the default PBKDF2 makes these many-member tests slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize(
     "value,expected",
     [("1.005", "1.01"), ("1.0049", "1.00"), ("2.675", "2.68"), ("0.125", "0.13"), ("-0.005", "-0.01"), ("1.015", "1.02")],

@@ -47,6 +47,8 @@ class Invoice(models.Model):
             models.UniqueConstraint(fields=["business", "number"], name="invoice_number_unique_per_business"),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_non_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_non_negative"),
+            # Money past the total stays on the payment as a credit, never on the invoice.
+            models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")), name="invoice_never_overpaid"),
         ]
         indexes = [models.Index(fields=["business", "status", "issued_on"]), models.Index(fields=["number"])]
 
