@@ -1,7 +1,8 @@
 """Demo and load data for the orders app: the catalog, and orders in every status in bulk.
 
-`seed_orders` writes with bulk_create in batches (5,000 orders and their lines at a time), takes its PO
-numbers from the business counter in one locked bump, and keeps money consistent: order totals are
+`seed_orders` writes with bulk_create in batches (5,000 orders and their lines at a time), numbers the
+orders as checkout does (releases of their Blanket PO, or the business sequence from the locked counter,
+gap-free), and keeps money consistent: order totals are
 the sum of their lines, and every charged order has its ledger entries, after which budget and
 allocation `spent` are recomputed from the ledger with aggregates. A million order lines on
 PostgreSQL take minutes.
@@ -24,7 +25,7 @@ from procurement.models import Address, Business, Counter, Group, GroupMembershi
 
 from .invoicing import invoice_issue
 from .models import Approval, Category, Order, OrderLine, Product, Shipment, ShipmentLine
-from .po_numbers import pattern_render
+from .po_numbers import blanket_release_prefix, pattern_render
 
 CATEGORIES = [
     ("Office Supplies", "OFFICE"), ("IT & Electronics", "IT"), ("Janitorial", "JANITORIAL"),
@@ -152,19 +153,13 @@ def seed_orders(*, business: Business, count: int, stdout=None, lines_avg: int =
     fallback_address = next(iter(addresses.values()), None)
     statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
 
-    with transaction.atomic():
-        counter, _ = Counter.objects.get_or_create(business=business, kind=Counter.Kind.PO)
-        counter = Counter.objects.select_for_update().get(pk=counter.pk)
-        first_seq = counter.last_value + 1
-        counter.last_value += todo  # one bump for the whole run: gap-free, never reused
-        counter.save(update_fields=["last_value"])
-
+    Counter.objects.get_or_create(business=business, kind=Counter.Kind.PO)
     made_lines = 0
     for start in range(0, todo, BATCH):
         n = min(BATCH, todo - start)
         with transaction.atomic(), _explicit_placed_at():
             made_lines += _seed_batch(
-                business=business, n=n, first_seq=first_seq + start, pairs=pairs, products=products, rng=rng,
+                business=business, n=n, pairs=pairs, products=products, rng=rng,
                 statuses=statuses, budgets_by_group=budgets_by_group, room=room, addresses=addresses,
                 fallback_address=fallback_address, lines_avg=lines_avg, today=today,
             )
@@ -176,9 +171,17 @@ def seed_orders(*, business: Business, count: int, stdout=None, lines_avg: int =
     return todo
 
 
-def _seed_batch(*, business, n, first_seq, pairs, products, rng, statuses, budgets_by_group, room, addresses,
+def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group, room, addresses,
                 fallback_address, lines_avg, today) -> int:
     now = timezone.now()
+    # Numbers as checkout gives them, gap-free: budget rows, then the counter, locked for the batch;
+    # an order on a Blanket PO is its next release, any other takes the business (or group) sequence.
+    locked_budgets = Budget.objects.select_for_update().filter(
+        pk__in=[b.pk for bs in budgets_by_group.values() for b in bs]
+    ).order_by("pk")
+    releases = dict(locked_budgets.values_list("pk", "release_count"))
+    counter = Counter.objects.select_for_update().get(business=business, kind=Counter.Kind.PO)
+    seq = counter.last_value
     orders, line_specs = [], []
     for i in range(n):
         group, member = pairs[rng.randrange(len(pairs))]
@@ -201,10 +204,15 @@ def _seed_batch(*, business, n, first_seq, pairs, products, rng, statuses, budge
                     room[candidate.pk] -= total
                 break
         address = addresses.get(group.shipping_address_id) or fallback_address
+        if budget is not None and not group.po_pattern:
+            releases[budget.pk] += 1
+            po_number = f"{blanket_release_prefix(budget.po_number)}-{releases[budget.pk]}"
+        else:
+            seq += 1
+            po_number = pattern_render(group.po_pattern or business.po_pattern, seq=seq, group=group,
+                                       category_code=largest.category.code, on=placed_at.date())
         order = Order(
-            business=business, group=group, buyer=member, budget=budget,
-            po_number=pattern_render(group.po_pattern or business.po_pattern, seq=first_seq + i, group=group,
-                                     category_code=largest.category.code, on=placed_at.date()),
+            business=business, group=group, buyer=member, budget=budget, po_number=po_number,
             blanket_po_number=budget.po_number if budget else "", status=status, subtotal=total, total=total,
             currency=business.currency, shipping_address=address,
             ship_to="\n".join(address.lines) if address else business.name, placed_at=placed_at,
@@ -220,6 +228,9 @@ def _seed_batch(*, business, n, first_seq, pairs, products, rng, statuses, budge
         orders.append(order)
         line_specs.append(specs)
     Order.objects.bulk_create(orders, batch_size=BATCH)
+    Counter.objects.filter(pk=counter.pk).update(last_value=seq)
+    for budget_id, release_count in releases.items():
+        Budget.objects.filter(pk=budget_id).update(release_count=release_count)
 
     lines = []
     for order, specs in zip(orders, line_specs):

@@ -30,9 +30,13 @@ def test_seed_orders_consistent_and_idempotent(business, buyer, group):
     assert set(orders.values_list("status", flat=True)) == set(Order.Status.values)
     sums = dict(OrderLine.objects.filter(order__business=business).values("order_id").annotate(t=Sum("amount")).values_list("order_id", "t"))
     assert all(Decimal(str(sums[pk])).quantize(Decimal("0.01")) == total for pk, total in orders.values_list("pk", "total"))
-    assert Counter.objects.get(business=business, kind="po").last_value == 120
     assert orders.values("po_number").distinct().count() == 120
+    # Numbered as checkout numbers them, gap-free: releases of the Blanket PO, the rest from the counter.
     budget.refresh_from_db()
+    releases = sorted(orders.filter(budget=budget).values_list("po_number", flat=True), key=lambda n: int(n.rsplit("-", 1)[1]))
+    assert releases and releases == [f"{budget.po_number}-{n}" for n in range(1, len(releases) + 1)]
+    assert budget.release_count == len(releases)
+    assert Counter.objects.get(business=business, kind="po").last_value == 120 - len(releases)
     ledger = LedgerEntry.objects.filter(budget=budget).aggregate(
         c=Sum("amount", filter=Q(kind="charge")), r=Sum("amount", filter=Q(kind="release")))
     assert budget.spent == (ledger["c"] or 0) - (ledger["r"] or 0) > 0
