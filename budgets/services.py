@@ -142,6 +142,31 @@ def allocation_distribute_evenly(*, total: Decimal, count: int) -> list[Decimal]
     return [Decimal(base + (1 if i < leftover else 0)).scaleb(-2) for i in range(count)]
 
 
+def allocation_rows_distribute(
+    *, budget_amount: Decimal, amounts: list[Decimal], whole_budget: bool
+) -> tuple[list[Decimal], Decimal, int]:
+    """The Allocations rows after "Distribute funds evenly" (nothing saved: the admin still presses Save).
+
+    Over the whole budget every row gets a share; otherwise the unallocated rest is shared by the rows
+    that have no amount yet. Returns (new amounts, amount distributed, rows that got a share); raises
+    ValueError with a message for the admin when there is nothing to distribute or nowhere to put it.
+    """
+    if whole_budget:
+        targets, total = list(range(len(amounts))), budget_amount
+    else:
+        targets = [i for i, amount in enumerate(amounts) if amount == 0]
+        total = budget_amount - sum(amounts, Decimal("0.00"))
+        if amounts and not targets:
+            raise ValueError("Every row already has an amount: add members, or distribute the whole budget.")
+        if total <= 0:
+            raise ValueError("Nothing is left unallocated to distribute.")
+    shares = allocation_distribute_evenly(total=total, count=len(targets))
+    result = list(amounts)
+    for index, share in zip(targets, shares):
+        result[index] = share
+    return result, total, len(targets)
+
+
 def allocation_candidates(*, budget: Budget, buyers_only: bool):
     """Active members of the budget's group who have no allocation on it yet (buyers only, or any role)."""
     memberships = GroupMembership.objects.filter(group_id=budget.group_id)

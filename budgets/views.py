@@ -248,24 +248,14 @@ class AllocationsView(BudgetMixin, TemplateView):
                 formset.is_valid()
                 return self.render_rows(rows, formset=formset, summary=["Fix the amounts marked below first."])
             amounts.append(amount)
-        if over == DistributeForm.OVER_WHOLE:
-            targets, total = list(range(len(rows))), self.budget.amount
-        else:
-            targets = [i for i, amount in enumerate(amounts) if amount == 0]
-            total = self.budget.amount - sum(amounts, Decimal("0.00"))
-            if rows and not targets:
-                return self.render_rows(rows, summary=[
-                    "Every row already has an amount: add members, or distribute the whole budget."
-                ])
-            if total <= 0:
-                return self.render_rows(rows, summary=["Nothing is left unallocated to distribute."])
         try:
-            shares = services.allocation_distribute_evenly(total=total, count=len(targets))
+            amounts, total, shared = services.allocation_rows_distribute(
+                budget_amount=self.budget.amount, amounts=amounts, whole_budget=over == DistributeForm.OVER_WHOLE
+            )
         except ValueError as exc:
             return self.render_rows(rows, summary=[str(exc)])
-        for index, share in zip(targets, shares):
-            rows[index] = (rows[index][0], share)
-        messages.info(self.request, f"{total} {self.budget.currency} distributed over {len(targets)} row(s). Save to keep it.")
+        rows = [(member_id, amount) for (member_id, _), amount in zip(rows, amounts)]
+        messages.info(self.request, f"{total} {self.budget.currency} distributed over {shared} row(s). Save to keep it.")
         return self.render_rows(rows)
 
     def save(self, formset):

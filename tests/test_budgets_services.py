@@ -228,3 +228,21 @@ def test_budget_close_stops_charges_and_keeps_history(budget, group, admin_membe
     assert budget.history.first().history_user == admin_member.user
     with pytest.raises(ValidationError):
         budget_close(budget=budget, acting_user=None)
+
+
+def test_distribute_rows_shares_the_unallocated_rest_among_empty_rows():
+    from budgets.services import allocation_rows_distribute
+
+    amounts, total, shared = allocation_rows_distribute(
+        budget_amount=Decimal("100.00"), amounts=[Decimal("40.00"), Decimal("0"), Decimal("0")], whole_budget=False
+    )
+    assert amounts == [Decimal("40.00"), Decimal("30.00"), Decimal("30.00")]
+    assert (total, shared) == (Decimal("60.00"), 2)
+    amounts, total, shared = allocation_rows_distribute(
+        budget_amount=Decimal("100.00"), amounts=[Decimal("40.00"), Decimal("0"), Decimal("0")], whole_budget=True
+    )
+    assert amounts == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")] and sum(amounts) == total
+    with pytest.raises(ValueError, match="Every row already has an amount"):
+        allocation_rows_distribute(budget_amount=Decimal("100.00"), amounts=[Decimal("1.00")], whole_budget=False)
+    with pytest.raises(ValueError, match="Nothing is left unallocated"):
+        allocation_rows_distribute(budget_amount=Decimal("100.00"), amounts=[Decimal("100.00"), Decimal("0")], whole_budget=False)
