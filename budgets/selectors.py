@@ -76,6 +76,12 @@ class Change:
     changes: list[tuple[str, object, object]]
 
 
+def _shown(model, field_name: str, value):
+    """A stored value as the forms name it ("Warn and allow", not "warn")."""
+    choices = dict(model._meta.get_field(field_name).flatchoices or ())
+    return choices.get(value, value)
+
+
 def _changes(model, rows) -> list[Change]:
     """Pairs each history row with the previous one of the same object (rows newest first)."""
     result = []
@@ -88,7 +94,7 @@ def _changes(model, rows) -> list[Change]:
         else:
             delta = row.diff_against(before)
             diffs = [
-                (model._meta.get_field(c.field).verbose_name, c.old, c.new)
+                (model._meta.get_field(c.field).verbose_name, _shown(model, c.field, c.old), _shown(model, c.field, c.new))
                 for c in delta.changes
                 if c.field not in ("low_funds_alert_sent_at",)
             ]

@@ -246,3 +246,14 @@ def test_distribute_rows_shares_the_unallocated_rest_among_empty_rows():
         allocation_rows_distribute(budget_amount=Decimal("100.00"), amounts=[Decimal("1.00")], whole_budget=False)
     with pytest.raises(ValueError, match="Nothing is left unallocated"):
         allocation_rows_distribute(budget_amount=Decimal("100.00"), amounts=[Decimal("100.00"), Decimal("0")], whole_budget=False)
+
+
+def test_history_names_the_policy_as_the_form_does(business, admin_member):
+    from budgets.selectors import budget_history
+    from budgets.services import budget_update
+    from tests.factories import BudgetFactory, GroupFactory
+
+    budget = BudgetFactory(group=GroupFactory(business=business), policy="block")
+    budget_update(budget=budget, acting_user=admin_member.user, policy="warn")
+    changes = [diff for change in budget_history(budget=budget) for diff in change.changes]
+    assert ("when funds run out", "Block the order", "Warn and allow") in changes
