@@ -7,6 +7,10 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'procurement.settings')
+    # manage.py is the developer's tool (as cookiecutter-django's points at local settings): development
+    # defaults unless DEBUG is set. Production serves through procurement.wsgi, where DEBUG is off unless
+    # set, and runs its management commands with DEBUG=false exported (README, Production).
+    os.environ.setdefault('DEBUG', 'true')
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from procurement.fields import fields_check
 from procurement.models import Business, Group, GroupMembership, Member
 
 from .models import Allocation, Budget
@@ -49,9 +50,7 @@ def _po_number_error(po_number: str) -> ValidationError:
 @transaction.atomic
 def budget_create(*, group: Group, acting_user, **fields) -> Budget:
     """A new Blanket PO for `group`, in the business's currency. Raises ValidationError on a taken PO number."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"budget_create got unknown fields {sorted(unknown)}")
+    fields_check(fields, EDITABLE_FIELDS, service="budget_create")
     budget = Budget(
         business_id=group.business_id, group=group, currency=group.business.currency,
         created_by=acting_user, **fields,
@@ -82,9 +81,7 @@ def budget_update_errors(*, budget: Budget, amount: Decimal, policy: str, alloca
 @transaction.atomic
 def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
     """Change a budget's set-up. Re-checks amount against spent and allocated under the row lock."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"budget_update got unknown fields {sorted(unknown)}")
+    fields_check(fields, EDITABLE_FIELDS, service="budget_update")
     locked = Budget.objects.select_for_update().get(pk=budget.pk, business_id=budget.business_id)
     allocated = Allocation.objects.filter(budget=locked).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     new_amount = fields.get("amount", locked.amount)

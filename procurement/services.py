@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from .fields import fields_check
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
@@ -94,9 +95,7 @@ def business_register(
 @transaction.atomic
 def business_update(*, business: Business, acting_user, **fields) -> Business:
     """Company details (name, address, currency)."""
-    unknown = set(fields) - set(BUSINESS_FIELDS)
-    if unknown:
-        raise TypeError(f"business_update cannot change {sorted(unknown)}")
+    fields_check(fields, BUSINESS_FIELDS, service="business_update")
     if not (fields.get("name", business.name) or "").strip():
         raise ValidationError({"name": "Enter your company name."})
     for key, value in fields.items():
@@ -216,9 +215,7 @@ def _check_group_fields(*, business: Business, group: Group | None, fields: dict
 
 @transaction.atomic
 def group_create(*, business: Business, acting_user, **fields) -> Group:
-    unknown = set(fields) - set(GROUP_FIELDS)
-    if unknown:
-        raise TypeError(f"group_create cannot set {sorted(unknown)}")
+    fields_check(fields, GROUP_FIELDS, service="group_create")
     _check_group_fields(business=business, group=None, fields=fields)
     fields["name"] = fields["name"].strip()
     group = Group(business=business, **fields)
@@ -232,9 +229,7 @@ def group_create(*, business: Business, acting_user, **fields) -> Group:
 
 @transaction.atomic
 def group_update(*, group: Group, acting_user, **fields) -> Group:
-    unknown = set(fields) - set(GROUP_FIELDS)
-    if unknown:
-        raise TypeError(f"group_update cannot change {sorted(unknown)}")
+    fields_check(fields, GROUP_FIELDS, service="group_update")
     _check_group_fields(business=group.business, group=group, fields=fields)
     for key, value in fields.items():
         setattr(group, key, value.strip() if key == "name" else value)
@@ -284,9 +279,7 @@ def group_membership_remove(*, membership: GroupMembership, acting_user) -> None
 
 @transaction.atomic
 def address_create(*, business: Business, acting_user, **fields) -> Address:
-    unknown = set(fields) - set(ADDRESS_FIELDS)
-    if unknown:
-        raise TypeError(f"address_create cannot set {sorted(unknown)}")
+    fields_check(fields, ADDRESS_FIELDS, service="address_create")
     address = Address(business=business, **fields)
     _save(address, acting_user=acting_user)
     return address
@@ -295,9 +288,7 @@ def address_create(*, business: Business, acting_user, **fields) -> Address:
 @transaction.atomic
 def address_update(*, address: Address, acting_user, **fields) -> Address:
     """Edit or deactivate (is_active=False) a shipping address; addresses are never deleted."""
-    unknown = set(fields) - set(ADDRESS_FIELDS)
-    if unknown:
-        raise TypeError(f"address_update cannot change {sorted(unknown)}")
+    fields_check(fields, ADDRESS_FIELDS, service="address_update")
     for key, value in fields.items():
         setattr(address, key, value)
     _save(address, acting_user=acting_user)

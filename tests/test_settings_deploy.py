@@ -32,3 +32,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = {"DEBUG": "false", "ALLOWED_HOSTS": "procurement.example.com"}
     result = _run_check({**env, "SECRET_KEY": ""})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_web_server_defaults_to_production_and_needs_a_secret_key():
+    """manage.py has development defaults; the WSGI entry point must not: no DEBUG and no key → refuse."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import procurement.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
