@@ -21,7 +21,7 @@ from .models import Address, Business, Group, GroupMembership, Member, User
 Role = GroupMembership.Role
 
 BUSINESS_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency", "locale",
 )
 GROUP_FIELDS = ("name", "cost_center", "location", "shipping_address", "parent", "approval_threshold")
 ADDRESS_FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country", "is_active")

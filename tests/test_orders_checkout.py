@@ -185,7 +185,7 @@ def test_block_shows_remaining_and_saves_nothing(client, buyer, group):
     client.force_login(buyer.user)
     response = _checkout_post(client, group, budget)
     assert response.status_code == 200
-    assert "Only <strong>100.00 USD</strong> remains" in response.content.decode()
+    assert "Only <strong>$100.00</strong> remains" in response.content.decode()
     assert not Order.objects.exists()
 
 
