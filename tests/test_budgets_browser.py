@@ -82,7 +82,7 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     assert page.get_by_text("Allocations saved.").is_visible()
     rows = page.locator("#allocations tbody tr")
     shown = {rows.nth(i).locator("td").nth(0).inner_text().split(" ")[0]: rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
-    assert shown == {"Ann": "33.33", "Bob": "33.34", "Cy": "33.33"}
+    assert shown == {"Ann": "$33.33", "Bob": "$33.34", "Cy": "$33.33"}
     assert page.locator("#allocations tfoot").inner_text().split()[-1] == "$100.00"
     _shot(page, "4-budget-detail")
     saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
