@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import ListView, View
 
 from procurement.models import Group
@@ -108,7 +109,9 @@ class ShippingLabelView(ShipmentDocumentView):
 
 class InvoiceFilterForm(forms.Form):
     po_number = forms.CharField(label="PO number", required=False, max_length=64)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices, ("overdue", "Overdue")]
+    )
     group = forms.ModelChoiceField(label="Group", required=False, queryset=Group.objects.none(), empty_label="All groups")
     issued_from = forms.DateField(label="Issued from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     issued_to = forms.DateField(label="Issued to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -135,7 +138,11 @@ def invoices_visible_to(member, queryset):
 def invoices_filtered(queryset, data: dict):
     if data.get("po_number"):
         queryset = queryset.filter(order__po_number__icontains=data["po_number"].strip())
-    if data.get("status"):
+    if data.get("status") == "overdue":  # open or partly paid, past the due date
+        queryset = queryset.filter(
+            status__in=[Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID], due_on__lt=timezone.localdate()
+        )
+    elif data.get("status"):
         queryset = queryset.filter(status=data["status"])
     if data.get("group"):
         queryset = queryset.filter(order__group=data["group"])
