@@ -23,7 +23,11 @@ from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROLES = ["alice@acme.example", "bob@acme.example", "carol@acme.example", "dan@acme.example"]
+#: (login, phone): the business admin, who reaches the most pages, crawls at 390 px (a phone), where no page
+#: may scroll sideways; the others at desktop width.
+ROLES = [("alice@acme.example", True), ("bob@acme.example", False), ("carol@acme.example", False),
+         ("dan@acme.example", False)]
+PHONE = {"width": 390, "height": 844}
 #: Not pages: downloads and actions (they are checked where they are linked from).
 SKIP_SUFFIXES = ("/pdf/", "/export/", "/logout/")
 
@@ -51,7 +55,10 @@ def _pattern(path: str) -> str | None:
     return match.view_name
 
 
-def crawl(page, start: list[str], *, budget_s: float = 240) -> tuple[list[str], list[str]]:
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+
+def crawl(page, start: list[str], *, budget_s: float = 240, phone: bool = False) -> tuple[list[str], list[str]]:
     """Visit every distinct URL pattern reachable from `start` once; axe each. Returns (visited, violations)."""
     queue, seen_patterns, queued, visited, problems = deque(start), set(), set(start), [], []
     started = time.monotonic()
@@ -67,6 +74,10 @@ def crawl(page, start: list[str], *, budget_s: float = 240) -> tuple[list[str], 
             continue  # not for this role (403), or a download
         visited.append(f"{name} {url}")
         problems.extend(axe_violations(page, where=f"{name} {url}"))
+        if phone:
+            scroll, client = page.evaluate(PAGE_WIDTH)
+            if scroll > client:
+                problems.append(f"{name} {url}: the page scrolls sideways at {client} px ({scroll} px wide)")
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or not parts.path.startswith("/"):
@@ -99,13 +110,14 @@ def test_every_page_each_demo_role_reaches_passes_axe(_playwright_browser, live_
     problems += axe_violations(page, where="register (errors)")
     context.close()
 
-    for email in ROLES:
-        context = _playwright_browser.new_context(base_url=live_server.url, bypass_csp=True)
+    for email, phone in ROLES:
+        size = {"viewport": PHONE} if phone else {}
+        context = _playwright_browser.new_context(base_url=live_server.url, bypass_csp=True, **size)
         context.set_default_timeout(15_000)
         page = context.new_page()
         browser_login(page, email, DEMO_PASSWORD)
         expect(page).to_have_url(f"{live_server.url}/account/")
-        visited, found = crawl(page, ["/account/", *pages])
+        visited, found = crawl(page, ["/account/", *pages], phone=phone)
         all_visited += [f"{email}: {v}" for v in visited]
         problems += [f"{email}: {p}" for p in found]
         context.close()
