@@ -61,6 +61,8 @@ def barcode_svg(value: str, *, height_mm: float = BARCODE_OPTIONS["module_height
     code.write(buffer, options={**BARCODE_OPTIONS, "module_height": height_mm})
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]
+    # Colours as SVG attributes, not style="" (the Content-Security-Policy refuses inline styles).
+    svg = re.sub(r'style="fill:\s*(#?\w+);?"', r'fill="\1"', svg)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="Barcode: {_attr(value)}" class="barcode" ', 1)
     return mark_safe(svg)
 
