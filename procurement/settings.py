@@ -122,6 +122,24 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "procurement.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "procurement/locked_out.html"
+# The client address axes counts by (django-ipware). Default: REMOTE_ADDR only, so X-Forwarded-For is
+# ignored and cannot be spoofed. Behind proxies that append the client address to X-Forwarded-For, set
+# AXES_IPWARE_PROXY_COUNT to the number of proxy addresses that follow the client's in that header:
+# 0 for one load balancer (X-Forwarded-For: client), 1 for a CDN in front of it (client, cdn), ... The
+# address is taken at that position counted from the right, so whatever a client prepends is ignored.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    default=["REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT is None else ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+)
+if AXES_IPWARE_PROXY_COUNT is None and any(h != "REMOTE_ADDR" for h in AXES_IPWARE_META_PRECEDENCE_ORDER):
+    raise ImproperlyConfigured(
+        "AXES_IPWARE_META_PRECEDENCE_ORDER reads a proxy header: set AXES_IPWARE_PROXY_COUNT too, or clients "
+        "can choose their own address."
+    )
+# Take the address at the trusted position even when a client prepended addresses of its own (strict
+# mode would give up on such a chain and count every such client as one).
+IPWARE_STRICT = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
