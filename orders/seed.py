@@ -142,7 +142,7 @@ def seed_orders(*, business: Business, count: int, stdout=None, lines_avg: int =
         seed_catalog(stdout=stdout)
     products = list(Product.objects.filter(active=True).select_related("category").order_by("id"))
     pairs = _buyers(business)
-    rng = random.Random(seed + business.pk)
+    rng = random.Random(seed + business.pk)  # nosec B311  # reproducible demo data, not security
     today = timezone.localdate()
     budgets_by_group: dict[int, list[Budget]] = {}
     for budget in Budget.objects.filter(business=business, status=Budget.Status.ACTIVE, start_date__lte=today, end_date__gte=today):
