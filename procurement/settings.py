@@ -110,6 +110,9 @@ if TESTING:
     # The suite creates many users; a fast hasher keeps it quick. Real runs use Django's defaults.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Password reset and set-your-password links (one use each) stay valid this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
 LOGIN_URL = "procurement:login"
 LOGIN_REDIRECT_URL = "procurement:account"
 LOGOUT_REDIRECT_URL = "procurement:home"

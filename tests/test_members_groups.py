@@ -38,6 +38,7 @@ def test_add_member_mails_a_set_password_link_and_no_password(admin_client, busi
     text = page.content.decode()
     assert "We emailed nina@example.com a link to set their password" in text
     assert "temporary password" not in text.lower()
+    assert "Has not set a password yet" in text
 
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nina@example.com"]
     body = mail.outbox[0].body
