@@ -4,7 +4,7 @@ realistic order with two shipments that the document tests share."""
 import datetime
 from decimal import Decimal
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Order
 from tests.factories import (
     BudgetFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory,

@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 
 from budgets.models import Budget
-from orders.checkout import order_place
+from orders.checkout.services import order_place
 from orders.models import CartItem
 from procurement.models import GroupMembership
 from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory, ProductFactory

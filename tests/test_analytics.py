@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import analytics
+from orders.analytics import selectors as analytics
 from orders.models import Order
 from tests.factories import (
     AllocationFactory, BudgetFactory, CategoryFactory, GroupFactory, MemberFactory, ProductFactory, ShipmentFactory,

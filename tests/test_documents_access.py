@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Invoice
 from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
 from tests.isolation_documents import order_with_lines, ship

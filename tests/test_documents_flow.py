@@ -9,7 +9,7 @@ import pytest
 from django.template.loader import render_to_string
 from pypdf import PdfReader
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Order
 from tests.conftest import browser_login
 from tests.factories import GroupMembershipFactory, MemberFactory

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.finance_selectors import finance_find
-from orders.finance_seed import seed_payments
+from orders.finance.selectors import finance_find
+from orders.seed.finance import seed_payments
 from orders.models import Payment
-from orders.payments import payment_record
+from orders.finance.payments import payment_record
 from tests.factories import GroupMembershipFactory, MemberFactory, UserFactory
 from tests.finance_helpers import finance_member, make_invoice
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from orders.models import Invoice, Payment, PaymentAllocation
-from orders.payments import PaymentError, payment_mark_not_ours, payment_record, payment_resolve
+from orders.finance.payments import PaymentError, payment_mark_not_ours, payment_record, payment_resolve
 
 from tests.finance_helpers import make_invoice
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders.statements import number_key, reference_windows, references_parse
+from orders.finance.statements import number_key, reference_windows, references_parse
 from tests.factories import BudgetFactory, MemberFactory, OrderFactory
 from tests.finance_helpers import make_invoice
 

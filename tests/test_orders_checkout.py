@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from budgets.ledger import BudgetUnavailable, InsufficientFunds
 from budgets.models import Budget, LedgerEntry
-from orders.checkout import CheckoutError, EmptyCart, PONumberTaken
+from orders.checkout.services import CheckoutError, EmptyCart, PONumberTaken
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Business, Counter
 from tests.factories import AddressFactory, GroupFactory

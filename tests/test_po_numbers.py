@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orders.po_numbers import (
+from procurement.numbering.services import (
     pattern_parse, pattern_render, pattern_validate, po_number_next, po_number_preview, regex_validate,
     token_sanitize, typed_po_validate,
 )

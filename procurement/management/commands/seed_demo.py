@@ -6,11 +6,10 @@ handed to the orders seeder. Each app's seeder is idempotent, so running this tw
 
 from django.core.management.base import BaseCommand
 
-from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
-
 from budgets.seed import seed_budgets
-from orders.finance_seed import seed_payments
-from orders.seed import seed_catalog, seed_invoices, seed_orders
+from orders.seed.finance import seed_payments
+from orders.seed.orders import seed_catalog, seed_invoices, seed_orders
+from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
 
 
 class Command(BaseCommand):
