@@ -10,7 +10,7 @@ from tests.factories import (
     BudgetFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory,
     ShipmentLineFactory,
 )
-from tests.isolation import BUILDERS, builder
+from tests.support.isolation import BUILDERS, builder
 
 
 def order_with_lines(*, business, group=None, buyer=None, lines=((3, "12.50"), (5, "3.35")), blanket=True) -> Order:

@@ -7,7 +7,7 @@ business. Builders may store what they built on the world (``world.group = ...``
 of the same URL (``budget_id`` of that group) are consistent. A URL whose kwarg has no builder fails
 the walk, so a new view cannot slip by untested.
 
-Each app registers its kwargs in ``tests/isolation_<app>.py``; the walk imports them all.
+Each app registers its kwargs in ``tests/support/isolation/<app>.py``; the walk imports them all.
 """
 
 from collections.abc import Callable
