@@ -24,7 +24,8 @@ from budgets.models import Budget
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Address, Business, Group, GroupMembership, Member
-from procurement.numbering.services import po_number_next, typed_po_validate
+from procurement.numbering.patterns import typed_po_validate
+from procurement.numbering.services import po_number_next
 
 
 class CheckoutError(Exception):
