@@ -134,6 +134,8 @@ class LedgerEntry(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
     allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    # A lazy FK string on purpose (docs/architecture.md): budgets never imports orders' code, but the
+    # ledger row names the order it charged, so PROTECT and the (budget, order) queries stay in the database.
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     # A release gives back (part of) one charge: the link lets the ledger refuse releasing more than was charged.
     charge = models.ForeignKey(
