@@ -1,7 +1,8 @@
 """Placing an order: one transaction that numbers it, charges its Blanket PO and empties the cart.
 
-Lock order (the same everywhere, so concurrent checkouts queue instead of deadlocking): the budget row
-(through the ledger), then the allocation row (inside `budget_charge`), then the PO counter row. The
+Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
+deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
+(numbering), then the allocation row (inside `budget_charge`). The
 unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
 order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
 """
