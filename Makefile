@@ -27,9 +27,11 @@ demo: migrate
 run: demo
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
+# lint-imports checks the layers (pyproject.toml [tool.importlinter], docs/architecture.md).
 # Browser tests use Debian's chromium; they are skipped (and say so) where none is installed.
 test: install audit
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Security audit: bandit over our code (config and exclusions in pyproject.toml; it fails the build on

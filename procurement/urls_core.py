@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .numbering.views import POSettingsView
 
 app_name = "procurement"
 
@@ -32,6 +33,7 @@ urlpatterns = [
         f"{settings}groups/<int:group_id>/members/<int:membership_id>/remove/",
         views.GroupMemberRemoveView.as_view(), name="group_member_remove",
     ),
+    path(f"{settings}po-numbers/", POSettingsView.as_view(), name="po_settings"),
     path(f"{settings}billing-shipping/", views.AddressListView.as_view(), name="addresses"),
     path(f"{settings}billing-shipping/addresses/new/", views.AddressCreateView.as_view(), name="address_create"),
     path(f"{settings}billing-shipping/addresses/<int:address_id>/", views.AddressEditView.as_view(), name="address_edit"),

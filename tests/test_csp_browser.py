@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Order
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 from tests.factories import MemberFactory
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.finance_selectors import finance_find
-from orders.finance_seed import seed_payments
+from orders.finance.selectors import finance_find
+from orders.seed.finance import seed_payments
 from orders.models import Payment
-from orders.payments import payment_record
+from orders.finance.payments import payment_record
 from tests.factories import GroupMembershipFactory, MemberFactory, UserFactory
-from tests.finance_helpers import finance_member, make_invoice
+from tests.support.finance import finance_member, make_invoice
 
 PAGES = ["payments", "payment_create", "statement_import", "reconciliation", "analytics", "orders_report",
          "budget_report", "reconciliation_export", "orders_report_export"]

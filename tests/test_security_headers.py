@@ -11,9 +11,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from procurement.middleware import SecurityHeadersMiddleware
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

@@ -1,0 +1,65 @@
+"""Approvers decide on pending orders: approving charges the Blanket PO, rejecting ends the order."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.ledger import BudgetError, budget_charge
+from orders.models import Approval, Order
+from procurement.models import GroupMembership, Member
+from procurement.tenancy import member_has_role
+
+
+class ApprovalError(Exception):
+    """The decision cannot be recorded; `str()` is fit for the user. Nothing was saved."""
+
+
+def _lock_pending(*, order: Order, approver: Member) -> Order:
+    if order.business_id != approver.business_id:
+        raise ApprovalError("This order is not in your business.")
+    if not member_has_role(approver, GroupMembership.Role.APPROVER, group=order.group_id):
+        raise ApprovalError(f"You are not an approver of {order.group}.")
+    locked = Order.objects.select_for_update().get(pk=order.pk, business_id=approver.business_id)
+    if locked.status != Order.Status.PENDING_APPROVAL:
+        raise ApprovalError(f"Order {locked.po_number} is {locked.get_status_display().lower()}, not pending approval.")
+    return locked
+
+
+@transaction.atomic
+def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
+    """Approve and charge the budget with approval; the ledger may still refuse (funds went meanwhile)."""
+    locked = _lock_pending(order=order, approver=approver)
+    if locked.budget_id is not None:
+        try:
+            entry = budget_charge(
+                budget=locked.budget, member=locked.buyer, amount=locked.total, acting_user=acting_user,
+                order=locked, approved=True, note=f"Order {locked.po_number} (approved)",
+            )
+        except BudgetError as exc:
+            raise ApprovalError(f"Order {locked.po_number} stays pending: {exc}") from exc
+        locked.over_budget = entry.over_limit
+    now = timezone.now()
+    locked.status = Order.Status.PLACED
+    locked.decided_at = now
+    locked.decided_by = approver
+    locked._history_user = acting_user
+    locked.save(update_fields=["status", "decided_at", "decided_by", "over_budget"])
+    Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
+                            decision=Approval.Decision.APPROVED)
+    return locked
+
+
+@transaction.atomic
+def order_reject(*, order: Order, approver: Member, reason: str, acting_user) -> Order:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApprovalError("Give a reason for the rejection; the buyer will read it.")
+    locked = _lock_pending(order=order, approver=approver)
+    locked.status = Order.Status.REJECTED
+    locked.decided_at = timezone.now()
+    locked.decided_by = approver
+    locked.rejection_reason = reason
+    locked._history_user = acting_user
+    locked.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
+    Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
+                            decision=Approval.Decision.REJECTED, reason=reason)
+    return locked
