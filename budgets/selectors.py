@@ -7,12 +7,13 @@ from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from procurement.models import Group, GroupMembership, Member
+from procurement.money import CENT, MONEY, ZERO as ZERO_AMOUNT
 from procurement.tenancy import member_group_ids
 
 from .models import Allocation, Budget, LedgerEntry
 
 Role = GroupMembership.Role
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+ZERO = Value(ZERO_AMOUNT, output_field=DecimalField(**MONEY))
 
 
 def budgets_of_group(*, group: Group) -> QuerySet[Budget]:
@@ -144,4 +145,4 @@ def budget_spent_from_ledger(*, budget: Budget) -> Decimal:
         LedgerEntry.objects.filter(budget=budget).order_by().values_list("kind").annotate(total=Sum("amount"))
     )
     spent = totals.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - totals.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
-    return spent.quantize(Decimal("0.01"))
+    return spent.quantize(CENT)

@@ -12,10 +12,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from procurement.fields import fields_check
 from procurement.models import Business, Group, GroupMembership, Member
+from procurement.money import CENT, ZERO
 
 from .models import Allocation, Budget
 
-CENT = Decimal("0.01")
 AMOUNT_MAX = Decimal("1000000000.00")
 PO_NUMBER_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -83,7 +83,7 @@ def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
     """Change a budget's set-up. Re-checks amount against spent and allocated under the row lock."""
     fields_check(fields, EDITABLE_FIELDS, service="budget_update")
     locked = Budget.objects.select_for_update().get(pk=budget.pk, business_id=budget.business_id)
-    allocated = Allocation.objects.filter(budget=locked).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    allocated = Allocation.objects.filter(budget=locked).aggregate(total=Sum("amount"))["total"] or ZERO
     new_amount = fields.get("amount", locked.amount)
     errors = budget_update_errors(
         budget=locked, amount=new_amount, policy=fields.get("policy", locked.policy), allocated=allocated
@@ -152,7 +152,7 @@ def allocation_rows_distribute(
         targets, total = list(range(len(amounts))), budget_amount
     else:
         targets = [i for i, amount in enumerate(amounts) if amount == 0]
-        total = budget_amount - sum(amounts, Decimal("0.00"))
+        total = budget_amount - sum(amounts, ZERO)
         if amounts and not targets:
             raise ValueError("Every row already has an amount: add members, or distribute the whole budget.")
         if total <= 0:
@@ -217,8 +217,8 @@ def allocations_save(*, budget: Budget, amounts: dict[int, Decimal], acting_user
             errors[member_id] = [f"{name}: not an active member of the group {locked.group.name}."]
     if not errors:
         total = sum(
-            (amounts.get(mid, a.amount) for mid, a in existing.items()), Decimal("0.00")
-        ) + sum((amounts[mid] for mid in new_ids), Decimal("0.00"))
+            (amounts.get(mid, a.amount) for mid, a in existing.items()), ZERO
+        ) + sum((amounts[mid] for mid in new_ids), ZERO)
         if total > locked.amount:
             errors["__all__"] = [
                 f"The allocations add up to {total:.2f}, more than the budget's {locked.amount:.2f} {locked.currency}."

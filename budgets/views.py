@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from procurement.models import Group, GroupMembership, Member
 from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
+from procurement.money import ZERO
 
 from . import selectors, services
 from .forms import AllocationFormSet, BudgetForm, DistributeForm
@@ -142,7 +143,7 @@ class BudgetDetailView(BudgetMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         allocations = selectors.budget_allocations(budget=self.budget)
-        allocated = sum((a.amount for a in allocations), Decimal("0.00"))
+        allocated = sum((a.amount for a in allocations), ZERO)
         ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             allocations=allocations,

@@ -20,8 +20,8 @@ from django.utils import timezone
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
 from procurement.models import Business
+from procurement.money import MONEY, ZERO, money_places
 
-ZERO = Decimal("0.00")
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
 ]
@@ -34,9 +34,7 @@ DIMENSIONS = {
 }
 
 
-def _q(value):
-    """SQLite sums come back as Decimal('325.5'): money always shows two places."""
-    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+_q = money_places
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -346,7 +344,7 @@ def report_xlsx_file(queryset, chunk_size: int = 2000):
 
 def budget_report(*, business: Business):
     """Each Blanket PO with amount, allocated, spent, pending approval and remaining (two queries)."""
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money = DecimalField(**MONEY)
     allocated = (
         Allocation.objects.filter(budget=OuterRef("pk")).values("budget").annotate(s=Sum("amount")).values("s")
     )

@@ -16,26 +16,21 @@ budget for those lines (the order line amounts are the same quantity × unit pri
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
 from procurement.models import Counter
+from procurement.money import ZERO, money_round
 from procurement.numbering.counters import counter_next
 
-CENT = Decimal("0.01")
 INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
 
 
 class InvoiceError(Exception):
     """An invoice cannot be issued or changed as asked; the message says why."""
-
-
-def money_round(value: Decimal) -> Decimal:
-    """Half-up to the cent: 0.005 → 0.01, as on paper (not banker's rounding)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def invoice_line_amount(*, quantity: int, unit_price: Decimal) -> Decimal:
@@ -88,7 +83,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
                 amount=invoice_line_amount(quantity=shipment_line.quantity, unit_price=order_line.unit_price),
             )
         )
-    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+    subtotal = sum((line.amount for line in lines), ZERO)
     tax = invoice_tax(subtotal=subtotal, tax_rate=business.tax_rate)
 
     seq = counter_next(business=business, kind=Counter.Kind.INVOICE)

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, Order, Payment, PaymentAllocation
 from procurement.models import Business, Member
-
-ZERO = Decimal("0.00")
+from procurement.money import ZERO
 
 
 class PaymentError(Exception):

@@ -24,8 +24,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
 from procurement.models import Business, Member
-
-ZERO = Decimal("0.00")
+from procurement.money import ZERO, money_places
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
@@ -47,9 +46,7 @@ def parse_month(value: str | None, default: datetime.date | None = None) -> tupl
     return default.year, default.month
 
 
-def _q(value):
-    """Sums come back as Decimal('70') on SQLite: always show money with two places."""
-    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+_q = money_places
 
 
 def _money(qs, field="amount") -> Decimal:

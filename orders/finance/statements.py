@@ -25,6 +25,7 @@ from budgets.models import Budget
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
 from procurement.models import Business, Member
+from procurement.money import CENT
 
 MAX_WINDOW = 6  # a reference number spans at most this many words ("BPO 2026 0001 3")
 KEY_CHUNK = 900  # bind parameters per look-up query (SQLite's historic limit is 999)
@@ -175,7 +176,7 @@ def parse_amount(raw: str) -> Decimal:
     value = Decimal(text)
     if negative:
         value = -value
-    return abs(value).quantize(Decimal("0.01"))
+    return abs(value).quantize(CENT)
 
 
 def decode_upload(data: bytes) -> str:

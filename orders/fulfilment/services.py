@@ -15,6 +15,7 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from procurement.money import CENT, ZERO
 
 
 class ShippingError(Exception):
@@ -112,7 +113,7 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
     locked, lines = _lock(order)
     if locked.status not in (Order.Status.PENDING_APPROVAL, *SHIPPABLE):
         raise ShippingError(f"Order {locked.po_number} is {locked.get_status_display().lower()}; it cannot be cancelled.")
-    unshipped = Decimal("0.00")
+    unshipped = ZERO
     for line in lines:
         open_qty = line.quantity_open
         if open_qty:
@@ -120,7 +121,7 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
             line.quantity_cancelled += open_qty
     OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
     charged = order_charged(locked)
-    release = min(unshipped, charged).quantize(Decimal("0.01"))
+    release = min(unshipped, charged).quantize(CENT)
     if release > 0:
         charge = LedgerEntry.objects.filter(order_id=locked.pk, kind=LedgerEntry.Kind.CHARGE).order_by("id").first()
         budget_release(charge=charge, amount=release, acting_user=acting_user,
