@@ -14,13 +14,14 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.money import CENT, ZERO
 
 from .models import Allocation, Budget, LedgerEntry
 
 
-class BudgetError(Exception):
+class BudgetError(ApplicationError):
     """A charge that cannot go through; `str()` is a message fit for the user."""
 
 

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from procurement.errors import InvalidInput
 from procurement.fields import fields_check
 from procurement.models import Business, Group, GroupMembership, Member
 from procurement.money import CENT, ZERO
@@ -128,12 +129,12 @@ def allocation_distribute_evenly(*, total: Decimal, count: int) -> list[Decimal]
     The parts always add up to `total` exactly (100.00 over 3 is 33.34, 33.33, 33.33).
     """
     if count < 1:
-        raise ValueError("There are no rows to distribute the funds over; add members first.")
+        raise InvalidInput("There are no rows to distribute the funds over; add members first.")
     total = Decimal(total)
     if total < 0:
-        raise ValueError("There is nothing to distribute: the amount is negative.")
+        raise InvalidInput("There is nothing to distribute: the amount is negative.")
     if total != total.quantize(CENT):
-        raise ValueError("The amount to distribute must be in whole cents.")
+        raise InvalidInput("The amount to distribute must be in whole cents.")
     cents = int(total * 100)
     base, leftover = divmod(cents, count)
     return [Decimal(base + (1 if i < leftover else 0)).scaleb(-2) for i in range(count)]
@@ -146,7 +147,7 @@ def allocation_rows_distribute(
 
     Over the whole budget every row gets a share; otherwise the unallocated rest is shared by the rows
     that have no amount yet. Returns (new amounts, amount distributed, rows that got a share); raises
-    ValueError with a message for the admin when there is nothing to distribute or nowhere to put it.
+    InvalidInput (a ValueError) with a message for the admin when there is nothing to distribute or nowhere to put it.
     """
     if whole_budget:
         targets, total = list(range(len(amounts))), budget_amount
@@ -154,9 +155,9 @@ def allocation_rows_distribute(
         targets = [i for i, amount in enumerate(amounts) if amount == 0]
         total = budget_amount - sum(amounts, ZERO)
         if amounts and not targets:
-            raise ValueError("Every row already has an amount: add members, or distribute the whole budget.")
+            raise InvalidInput("Every row already has an amount: add members, or distribute the whole budget.")
         if total <= 0:
-            raise ValueError("Nothing is left unallocated to distribute.")
+            raise InvalidInput("Nothing is left unallocated to distribute.")
     shares = allocation_distribute_evenly(total=total, count=len(targets))
     result = list(amounts)
     for index, share in zip(targets, shares):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
+from procurement.errors import InvalidInput
 from procurement.models import Group, GroupMembership, Member
 from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
 from procurement.money import ZERO
@@ -253,8 +254,8 @@ class AllocationsView(BudgetMixin, TemplateView):
             amounts, total, shared = services.allocation_rows_distribute(
                 budget_amount=self.budget.amount, amounts=amounts, whole_budget=over == DistributeForm.OVER_WHOLE
             )
-        except ValueError as exc:
-            return self.render_rows(rows, summary=[str(exc)])
+        except InvalidInput as exc:
+            return self.render_rows(rows, summary=[exc.message])
         rows = [(member_id, amount) for (member_id, _), amount in zip(rows, amounts)]
         messages.info(self.request, f"{total} {self.budget.currency} distributed over {shared} row(s). Save to keep it.")
         return self.render_rows(rows)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
+from procurement.errors import InvalidInput
 from procurement.models import Business
 from procurement.money import MONEY, ZERO, money_places
 
@@ -179,8 +180,8 @@ STATUS_LABELS = dict(Order.Status.choices)
 PAID_LABELS = {"paid": "Paid", "partly_paid": "Partly paid", "open": "Not paid", "void": "Void", None: ""}
 
 
-class ReportFilterError(ValueError):
-    pass
+class ReportFilterError(InvalidInput):
+    """A report filter the user typed cannot be read (also a ValueError)."""
 
 
 def _date(value):

@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 from orders.analytics import selectors as analytics
 from orders.finance.views import FinanceMixin
 from orders.models import Category, Order
+from procurement.errors import error_to_message
 from procurement.models import Group, Member
 
 
@@ -83,7 +84,7 @@ class OrdersReportView(FinanceMixin, TemplateView):
             qs = analytics.orders_report(business=self.business, filters=filters)
             totals = analytics.report_totals(qs)
         except analytics.ReportFilterError as exc:
-            messages.error(self.request, str(exc))
+            error_to_message(self.request, exc)
             filters = {}
             qs = analytics.orders_report(business=self.business)
             totals = analytics.report_totals(qs)
@@ -109,7 +110,7 @@ class OrdersReportExportView(FinanceMixin, View):
         try:
             qs = analytics.orders_report(business=self.business, filters=_report_filters(request))
         except analytics.ReportFilterError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
             return redirect("orders:orders_report")
         stamp = timezone.localdate().isoformat()
         if request.GET.get("format") == "xlsx":

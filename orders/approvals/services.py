@@ -5,11 +5,12 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
 from orders.models import Approval, Order
+from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.tenancy import member_has_role
 
 
-class ApprovalError(Exception):
+class ApprovalError(ApplicationError):
     """The decision cannot be recorded; `str()` is fit for the user. Nothing was saved."""
 
 

@@ -23,11 +23,12 @@ from budgets.ledger import (
 from budgets.models import Budget
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
+from procurement.errors import ApplicationError
 from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.services import po_number_next, typed_po_validate
 
 
-class CheckoutError(Exception):
+class CheckoutError(ApplicationError):
     """A checkout that cannot go through; `str()` is fit for the user. Nothing was saved."""
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
+from procurement.errors import ApplicationError
 from procurement.models import Counter
 from procurement.money import ZERO, money_round
 from procurement.numbering.counters import counter_next
@@ -29,7 +30,7 @@ from procurement.numbering.counters import counter_next
 INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
 
 
-class InvoiceError(Exception):
+class InvoiceError(ApplicationError):
     """An invoice cannot be issued or changed as asked; the message says why."""
 
 

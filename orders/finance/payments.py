@@ -16,11 +16,12 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from orders.models import Invoice, Order, Payment, PaymentAllocation
+from procurement.errors import ApplicationError
 from procurement.models import Business, Member
 from procurement.money import ZERO
 
 
-class PaymentError(Exception):
+class PaymentError(ApplicationError):
     """A payment cannot be recorded or applied; the message is shown to the user."""
 
 

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
+from procurement.errors import InvalidInput
 from procurement.models import Business, Member
 from procurement.money import ZERO, money_places
 
@@ -173,7 +174,7 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
 def month_reopen(*, business: Business, year: int, month: int, member: Member, acting_user) -> MonthClose:
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month, closed=True).first()
     if close is None:
-        raise ValueError(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
+        raise InvalidInput(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
     close.closed = False
     close.changed_by = member
     close._history_user = acting_user

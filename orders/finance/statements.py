@@ -24,6 +24,7 @@ from django.db.models.functions import Upper
 from budgets.models import Budget
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
+from procurement.errors import ApplicationError
 from procurement.models import Business, Member
 from procurement.money import CENT
 
@@ -38,7 +39,7 @@ DATE_FORMATS = {
 DEFAULT_MAPPING = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}
 
 
-class StatementError(Exception):
+class StatementError(ApplicationError):
     """The file is rejected; `errors` lists each problem with its line number."""
 
     def __init__(self, errors: list[str]):

@@ -34,6 +34,7 @@ from orders.finance.payments import (
     payment_resolve,
 )
 from orders.models import Invoice, Order, Payment
+from procurement.errors import ApplicationError, error_to_form, error_to_message
 from procurement.tenancy import MemberRequiredMixin, Role
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
@@ -131,7 +132,7 @@ class PaymentCreateView(FinanceMixin, View):
             try:
                 payment = payment_record(business=self.business, acting_user=request.user, **form.cleaned_data)
             except PaymentError as exc:
-                form.add_error(None, str(exc))
+                error_to_form(form, exc)
             else:
                 if payment.status == Payment.Status.MATCHED:
                     note = f"applied {payment.amount_applied} to invoices"
@@ -201,7 +202,7 @@ class PaymentResolveView(FinanceMixin, View):
                 raise PaymentError(f"No invoice or PO number “{number}” in your business.")
             payment = payment_resolve(payment=payment, member=self.member, acting_user=request.user, invoice=invoice, order=order)
         except PaymentError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
         else:
             messages.success(request, f"Payment of {payment.amount} applied: {payment.resolution_note}.")
         return HttpResponseRedirect(back)
@@ -310,8 +311,8 @@ class ReconciliationCloseView(FinanceMixin, View):
         if request.POST.get("action") == "reopen":
             try:
                 reconciliation.month_reopen(business=self.business, year=year, month=month, member=self.member, acting_user=request.user)
-            except ValueError as exc:
-                messages.error(request, str(exc))
+            except ApplicationError as exc:
+                error_to_message(request, exc)
             else:
                 messages.success(request, f"{label} reopened; its payments can be changed again.")
         else:

@@ -15,10 +15,11 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from procurement.errors import ApplicationError
 from procurement.money import CENT, ZERO
 
 
-class ShippingError(Exception):
+class ShippingError(ApplicationError):
     """The action cannot be done; `str()` is fit for the user. Nothing was saved."""
 
 

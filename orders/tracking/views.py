@@ -18,6 +18,7 @@ from orders.tracking.selectors import (
     order_timeline,
     order_visible_to,
 )
+from procurement.errors import error_to_message
 from procurement.models import Group, GroupMembership
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -96,7 +97,7 @@ class OrderCancelView(OrderDetailView):
         try:
             order_cancel(order=order, acting_user=request.user, reason=f"by {self.member.name}")
         except ShippingError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
         else:
             messages.success(request, f"Order {order.po_number} is cancelled; its amount went back to the budget.")
         return redirect("orders:order_detail", po_number=order.po_number)
