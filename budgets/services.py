@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from procurement.errors import InvalidInput
 from procurement.fields import fields_check
+from procurement.history import history_save, model_update
 from procurement.models import Business, Group, GroupMembership, Member
 from procurement.money import CENT, ZERO
 
@@ -58,10 +59,9 @@ def budget_create(*, group: Group, acting_user, **fields) -> Budget:
     )
     if _po_number_taken(business_id=group.business_id, po_number=budget.po_number):
         raise _po_number_error(budget.po_number)
-    budget._history_user = acting_user
     try:
         with transaction.atomic():
-            budget.save()
+            history_save(budget, acting_user=acting_user)
     except IntegrityError as exc:  # two admins saving the same number at once: the constraint decides
         raise _po_number_error(budget.po_number) from exc
     return budget
@@ -96,12 +96,10 @@ def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
         errors["po_number"] = _po_number_error(po_number).message_dict["po_number"][0]
     if errors:
         raise ValidationError(errors)
-    for name, value in fields.items():
-        setattr(locked, name, value)
+    model_update(instance=locked, fields=fields, acting_user=acting_user, save=False)  # saved below, guarded
     # A new amount or alert level above the balance re-arms the one low-funds email.
     if locked.low_funds_alert is None or locked.remaining > locked.low_funds_alert:
         locked.low_funds_alert_sent_at = None
-    locked._history_user = acting_user
     try:
         with transaction.atomic():
             locked.save()
@@ -116,10 +114,10 @@ def budget_close(*, budget: Budget, acting_user) -> Budget:
     locked = Budget.objects.select_for_update().get(pk=budget.pk, business_id=budget.business_id)
     if locked.status == Budget.Status.CLOSED:
         raise ValidationError("The budget is already closed.")
-    locked.status = Budget.Status.CLOSED
-    locked.closed_at = timezone.now()
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "closed_at"])
+    model_update(
+        instance=locked, fields={"status": Budget.Status.CLOSED, "closed_at": timezone.now()},
+        acting_user=acting_user, update_fields=True,
+    )
     return locked
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
 from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
 from procurement.models import Counter
 from procurement.money import ZERO, money_round
 from procurement.numbering.counters import counter_next
@@ -102,8 +103,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         currency=order.currency,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
-    invoice._history_user = acting_user
-    invoice.save()
+    history_save(invoice, acting_user=acting_user)
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
@@ -126,9 +126,7 @@ def invoice_void(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
             f"Invoice {locked.number} has {locked.amount_paid} {locked.currency} paid on it; "
             "reallocate the payment before voiding."
         )
-    locked.status = Invoice.Status.VOID
-    locked.voided_at = timezone.now()
-    locked.void_reason = reason[:255]
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "voided_at", "void_reason"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Invoice.Status.VOID, "voided_at": timezone.now(), "void_reason": reason[:255],
+    })
     return locked

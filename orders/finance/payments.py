@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, Order, Payment, PaymentAllocation
 from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
 from procurement.models import Business, Member
 from procurement.money import ZERO
 
@@ -123,10 +124,10 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
         remaining -= take
         applied += take
     if applied or ordered:
-        payment.amount_applied = payment.amount_applied + applied
-        payment.status = Payment.Status.MATCHED
-        payment._history_user = acting_user
-        payment.save(update_fields=["amount_applied", "status"])
+        model_update(
+            instance=payment, acting_user=acting_user, update_fields=True,
+            fields={"amount_applied": payment.amount_applied + applied, "status": Payment.Status.MATCHED},
+        )
     return payment
 
 
@@ -161,8 +162,7 @@ def payment_record(
         po_number=po_number.strip()[:64], invoice_number=invoice_number.strip()[:64],
         statement_import=statement_import, fingerprint=fingerprint, created_by=acting_user,
     )
-    payment._history_user = acting_user
-    payment.save()
+    history_save(payment, acting_user=acting_user)
     if invoices:
         payment = payment_apply(payment=payment, invoices=invoices, acting_user=acting_user, prefer_exact=prefer_exact)
     return payment
@@ -197,8 +197,10 @@ def payment_resolve(
     payment.resolution_note = (
         f"Applied to {chosen}: " + ", ".join(f"{a.amount} to {a.invoice.number}" for a in applied)
     )[:255]
-    payment._history_user = acting_user
-    payment.save(update_fields=["resolved_by", "resolved_at", "po_number", "invoice_number", "resolution_note"])
+    history_save(
+        payment, acting_user=acting_user,
+        update_fields=["resolved_by", "resolved_at", "po_number", "invoice_number", "resolution_note"],
+    )
     return payment
 
 
@@ -209,12 +211,10 @@ def payment_mark_not_ours(*, payment: Payment, member: Member, acting_user, note
     _check_month_open(business=payment.business, on=payment.received_on)
     if payment.amount_applied > 0:
         raise PaymentError("This payment is already applied to invoices.")
-    payment.status = Payment.Status.NOT_OURS
-    payment.resolved_by = member
-    payment.resolved_at = timezone.now()
-    payment.resolution_note = (note or "Marked as not ours")[:255]
-    payment._history_user = acting_user
-    payment.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    model_update(instance=payment, acting_user=acting_user, update_fields=True, fields={
+        "status": Payment.Status.NOT_OURS, "resolved_by": member, "resolved_at": timezone.now(),
+        "resolution_note": (note or "Marked as not ours")[:255],
+    })
     return payment
 
 

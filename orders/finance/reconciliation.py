@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
 from procurement.errors import InvalidInput
+from procurement.history import model_update
 from procurement.models import Business, Member
 from procurement.money import ZERO, money_places
 
@@ -163,10 +164,7 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month).first()
     if close is None:
         close = MonthClose(business=business, year=year, month=month)
-    close.closed = True
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+    model_update(instance=close, fields={"closed": True, "changed_by": member}, acting_user=acting_user)
     return close
 
 
@@ -175,10 +173,7 @@ def month_reopen(*, business: Business, year: int, month: int, member: Member, a
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month, closed=True).first()
     if close is None:
         raise InvalidInput(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
-    close.closed = False
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+    model_update(instance=close, fields={"closed": False, "changed_by": member}, acting_user=acting_user)
     return close
 
 
