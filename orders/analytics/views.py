@@ -18,7 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from orders.analytics import selectors as analytics
-from orders.finance.views import FinanceMixin
+from orders.access import FinanceMixin
 from orders.models import Category, Order
 from procurement.errors import error_to_message
 from procurement.models import Group, Member

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import ListView, View
 
+from orders.access import FINANCE_ROLES, invoice_groups_visible_to, invoices_visible_to, order_visible_to
 from orders.documents.rendering import (
     Document,
     PdfUnavailable,
@@ -25,19 +26,7 @@ from orders.documents.rendering import (
 )
 from orders.models import Invoice, Order, Shipment
 from procurement.models import Group
-from procurement.tenancy import (
-    MemberRequiredMixin,
-    Role,
-    member_group_ids,
-    member_has_role,
-)
-
-DOCUMENT_ROLES = (Role.APPROVER, Role.FINANCE, Role.GROUP_ADMIN)
-
-
-def member_may_see_order_documents(member, order: Order) -> bool:
-    return order.buyer_id == member.pk or member_has_role(member, *DOCUMENT_ROLES, group=order.group_id)
-
+from procurement.tenancy import MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
     """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
@@ -76,7 +65,7 @@ class DocumentView(MemberRequiredMixin, View):
         return HttpResponse(document_html(document, request=request, extra={"pdf_url": pdf_url}))
 
     def check_order(self, order: Order) -> None:
-        if not member_may_see_order_documents(self.member, order):
+        if not order_visible_to(order=order, member=self.member):
             raise PermissionDenied("Only the buyer, the group's approvers, finance and admins see this document.")
 
 
@@ -134,13 +123,6 @@ class InvoiceFilterForm(forms.Form):
         return cleaned
 
 
-def invoices_visible_to(member, queryset):
-    """Business admins see every invoice of the business; finance members those of their groups."""
-    if member.is_business_admin:
-        return queryset
-    return queryset.filter(order__group_id__in=member_group_ids(member, Role.FINANCE))
-
-
 def invoices_filtered(queryset, data: dict):
     if data.get("po_number"):
         queryset = queryset.filter(order__po_number__icontains=data["po_number"].strip())
@@ -158,22 +140,20 @@ def invoices_filtered(queryset, data: dict):
 class InvoiceListView(MemberRequiredMixin, ListView):
     """Invoices: finance and business admins, filtered by status, group, issue dates and PO number."""
 
-    required_roles = (Role.FINANCE,)
+    required_roles = FINANCE_ROLES
     template_name = "orders/documents/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 25
 
     def get_form(self) -> InvoiceFilterForm:
-        groups = self.scoped(Group)
-        if not self.member.is_business_admin:
-            groups = groups.filter(pk__in=member_group_ids(self.member, Role.FINANCE))
+        groups = invoice_groups_visible_to(member=self.member, queryset=self.scoped(Group))
         return InvoiceFilterForm(self.request.GET or None, groups=groups)
 
     def get_queryset(self):
         self.form = self.get_form()
         queryset = invoices_visible_to(
-            self.member,
-            self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
+            member=self.member,
+            queryset=self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
         )
         if self.form.is_bound:
             if not self.form.is_valid():

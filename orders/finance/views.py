@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from orders.access import FinanceMixin
 from orders.finance import reconciliation, statements
 from orders.finance.payments import (
     PaymentError,
@@ -35,16 +36,11 @@ from orders.finance.payments import (
 )
 from orders.models import Invoice, Order, Payment
 from procurement.errors import ApplicationError, error_to_form, error_to_message
-from procurement.tenancy import MemberRequiredMixin, Role
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
 
 SESSION_KEY = "finance_statement_import"
-
-
-class FinanceMixin(MemberRequiredMixin):
-    required_roles = (Role.FINANCE,)
 
 
 def _month_url(year: int, month: int) -> str:
