@@ -45,13 +45,33 @@ def _check_month_open(*, business: Business, on: datetime.date) -> None:
         raise MonthClosedError(f"{on:%B %Y} is closed. Reopen the month on the Reconciliation page to change it.")
 
 
-def open_invoices_for_orders(*, business: Business, order_ids) -> list[Invoice]:
-    """Invoices of these orders with a balance due, oldest first (the order payments settle them in)."""
-    return list(
-        Invoice.objects.filter(business=business, order_id__in=list(order_ids), total__gt=F("amount_paid"))
+def invoices_open(*, business: Business):
+    """The business's invoices with a balance due (not void), oldest first: the order payments settle them in."""
+    return (
+        Invoice.objects.filter(business=business, total__gt=F("amount_paid"))
         .exclude(status=Invoice.Status.VOID)
         .order_by("issued_on", "id")
     )
+
+
+def open_invoices_for_orders(*, business: Business, order_ids) -> list[Invoice]:
+    """Invoices of these orders with a balance due, oldest first (the order payments settle them in)."""
+    return list(invoices_open(business=business).filter(order_id__in=list(order_ids)))
+
+
+def payment_target_find(*, business: Business, number: str) -> tuple[Invoice | None, Order | None]:
+    """The invoice numbered `number` (case-insensitive), else the order with that PO number.
+
+    Raises PaymentError when `number` is empty or names neither in the business.
+    """
+    number = (number or "").strip()
+    if not number:
+        raise PaymentError("Type the invoice or PO number this payment pays.")
+    invoice = Invoice.objects.filter(business=business, number__iexact=number).select_related("order").first()
+    order = None if invoice else Order.objects.filter(business=business, po_number__iexact=number).first()
+    if invoice is None and order is None:
+        raise PaymentError(f"No invoice or PO number “{number}” in your business.")
+    return invoice, order
 
 
 def payment_targets(*, business: Business, po_number: str = "", invoice_number: str = "") -> list[Invoice]:
@@ -218,8 +238,9 @@ def payment_mark_not_ours(*, payment: Payment, member: Member, acting_user, note
     return payment
 
 
-def payments_needing_attention(*, business: Business):
-    """Unmatched payments and matched ones with money left over (overpaid)."""
-    return Payment.objects.filter(business=business).filter(
+def payments_needing_attention(*, business: Business, payments=None):
+    """Unmatched payments and matched ones with money left over (overpaid), of `payments` if given."""
+    payments = Payment.objects.all() if payments is None else payments
+    return payments.filter(business=business).filter(
         Q(status=Payment.Status.UNMATCHED) | Q(status=Payment.Status.MATCHED, amount_applied__lt=F("amount"))
     )
