@@ -48,6 +48,31 @@ def default_range(today: datetime.date | None = None) -> tuple[datetime.date, da
     return today.replace(year=today.year - 1, day=1), today
 
 
+def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
+    """The Analytics page's dates from the query string (`start`, `end`, YYYY-MM-DD): dates and messages.
+
+    Missing or unreadable dates fall back to `default_range()`; an end before the start becomes the start.
+    """
+    start, end = default_range()
+    errors = []
+    for key in ("start", "end"):
+        raw = data.get(key)
+        if raw:
+            try:
+                value = datetime.date.fromisoformat(raw)
+            except ValueError:
+                errors.append(f"“{raw}” is not a date (YYYY-MM-DD).")
+                continue
+            if key == "start":
+                start = value
+            else:
+                end = value
+    if end < start:
+        errors.append("The end date is before the start date; showing the start date only.")
+        end = start
+    return start, end, errors
+
+
 def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):
     """Order lines counted as spend: orders placed (not pending, cancelled or rejected) in [start, end]."""
     return OrderLine.objects.filter(
@@ -209,6 +234,19 @@ def _dec(value):
         return Decimal(str(value))
     except InvalidOperation:
         raise ReportFilterError(f"“{value}” is not an amount.")
+
+
+#: The orders report's filters, as query-string keys (see `orders_report`).
+REPORT_FILTERS = [
+    "date_from", "date_to", "po_number", "blanket_po", "budget", "group", "cost_center", "buyer", "category", "sku",
+    "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
+    "tracking_number", "invoice_number", "paid",
+]
+
+
+def report_filters(*, data) -> dict:
+    """The report filters given in the query string `data` (stripped, the empty ones left out)."""
+    return {k: data.get(k, "").strip() for k in REPORT_FILTERS if data.get(k, "").strip()}
 
 
 def orders_report(*, business: Business, filters: dict | None = None):
