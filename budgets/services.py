@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -163,16 +163,41 @@ def allocation_rows_distribute(
     return result, total, len(targets)
 
 
-def allocation_candidates(*, budget: Budget, buyers_only: bool):
-    """Active members of the budget's group who have no allocation on it yet (buyers only, or any role)."""
-    memberships = GroupMembership.objects.filter(group_id=budget.group_id)
-    if buyers_only:
-        memberships = memberships.filter(role=GroupMembership.Role.BUYER)
-    return (
-        Member.objects.filter(business_id=budget.business_id, is_active=True, pk__in=memberships.values("member_id"))
-        .exclude(pk__in=Allocation.objects.filter(budget=budget).values("member_id"))
-        .select_related("user")
-    )
+def allocation_rows_amounts(rows) -> list[Decimal]:
+    """The amount of each Allocations row (an empty amount is 0); InvalidInput when one is not a number."""
+    amounts = []
+    for _, raw in rows:
+        try:
+            amount = Decimal(str(raw).strip() or "0")
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput("Fix the amounts marked below first.") from None
+        amounts.append(amount)
+    return amounts
+
+
+def allocation_row_add(*, rows: list, member_id, candidates: dict) -> Member:
+    """Add an empty row for `member_id`, one of `candidates` ({id: Member}); InvalidInput otherwise."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        member_id = None
+    if member_id not in candidates:
+        raise InvalidInput("Pick a member of the group who has no allocation yet.")
+    rows.append((member_id, ""))
+    return candidates[member_id]
+
+
+def allocation_row_remove(*, rows: list, member_id, saved_ids: set[int]) -> list:
+    """`rows` without `member_id`'s row; a saved allocation stays (InvalidInput: it can only be set to 0)."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        member_id = None
+    if member_id in saved_ids:
+        raise InvalidInput("A saved allocation cannot be removed; set it to 0 instead.")
+    return [row for row in rows if row[0] != member_id]
 
 
 @transaction.atomic
