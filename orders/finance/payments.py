@@ -3,7 +3,8 @@
 Money moves only here. Applying a payment locks the payment row and the invoice rows (in id order, so
 two payments touching the same invoices never deadlock), re-reads each balance under the lock and
 updates `Invoice.amount_paid` with F() expressions. Payments are never deleted: a wrong one is marked
-"not ours". Nothing changes in a closed month (see `orders.reconciliation.month_is_closed`).
+"not ours". Nothing changes in a closed month (`month_is_closed` below; months are closed in
+`orders.finance.reconciliation`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Finance pages: payments, bank statement import, month-end reconciliation.
 
-Thin views: parse the form, call one service from orders.finance (payments, statements,
+Thin views: read the form (forms.py), call one service from orders.finance (payments, statements,
 reconciliation), redirect with a message or re-render with errors. Finance role (in any group) or business
 admin; everything scoped to the member's business."""
 

@@ -1,4 +1,4 @@
-"""Reads for Your Orders, the order page and Find by PO number: which orders a member sees, an order's timeline."""
+"""Reads for Your Orders, the order page and Find by PO number, and an order's timeline (who sees which order: orders.access)."""
 
 from __future__ import annotations
 
