@@ -14,7 +14,7 @@ from tests.factories import (
     AllocationFactory, BudgetFactory, CategoryFactory, GroupFactory, MemberFactory, ProductFactory, ShipmentFactory,
     ShipmentLineFactory,
 )
-from tests.finance_helpers import bulk_order_lines, finance_member, make_invoice
+from tests.support.finance import bulk_order_lines, finance_member, make_invoice
 
 D = Decimal
 START, END = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from orders.documents.rendering import barcode_code128, barcode_svg
 from orders.documents.services import invoice_issue
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 
 def decode_code128_svg(svg: str) -> str:

@@ -11,7 +11,7 @@ from orders.seed.finance import seed_payments
 from orders.models import Payment
 from orders.finance.payments import payment_record
 from tests.factories import GroupMembershipFactory, MemberFactory, UserFactory
-from tests.finance_helpers import finance_member, make_invoice
+from tests.support.finance import finance_member, make_invoice
 
 PAGES = ["payments", "payment_create", "statement_import", "reconciliation", "analytics", "orders_report",
          "budget_report", "reconciliation_export", "orders_report_export"]

@@ -16,7 +16,7 @@ from orders.documents.services import (
 from orders.models import Invoice
 from procurement.numbering.counters import counter_peek
 from tests.factories import AllocationFactory, BusinessFactory, MemberFactory, ShipmentFactory
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 D = Decimal
 

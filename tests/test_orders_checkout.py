@@ -14,7 +14,7 @@ from orders.checkout.services import CheckoutError, EmptyCart, PONumberTaken
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Business, Counter
 from tests.factories import AddressFactory, GroupFactory
-from tests.orders_support import fill_cart, make_budget, make_buyer, place
+from tests.support.orders import fill_cart, make_budget, make_buyer, place
 
 pytestmark = pytest.mark.django_db
 

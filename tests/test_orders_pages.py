@@ -13,7 +13,7 @@ from tests.factories import (
     CategoryFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory,
     ProductFactory, ShipmentFactory, ShipmentLineFactory,
 )
-from tests.orders_support import make_buyer
+from tests.support.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 """Placing an order: one transaction that numbers it, charges its Blanket PO and empties the cart.
 
-Lock order (the same everywhere, so concurrent checkouts queue instead of deadlocking): the budget row
-(through the ledger), then the allocation row (inside `budget_charge`), then the PO counter row. The
+Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
+deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
+(numbering), then the allocation row (inside `budget_charge`). The
 unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
 order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
 """
@@ -26,7 +27,8 @@ from orders.models import CartItem, Order, OrderLine
 from procurement.errors import ApplicationError
 from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
-from procurement.numbering.services import po_number_next, typed_po_validate
+from procurement.numbering.patterns import typed_po_validate
+from procurement.numbering.services import po_number_next
 
 
 class CheckoutError(ApplicationError):

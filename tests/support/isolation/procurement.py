@@ -1,6 +1,6 @@
 from procurement.models import GroupMembership
 from tests.factories import AddressFactory, GroupFactory, GroupMembershipFactory, MemberFactory
-from tests.isolation import builder
+from tests.support.isolation import builder
 
 
 @builder("group_id")

@@ -10,7 +10,7 @@ from tests.factories import (
     BudgetFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory,
     ShipmentLineFactory,
 )
-from tests.isolation import BUILDERS, builder
+from tests.support.isolation import BUILDERS, builder
 
 
 def order_with_lines(*, business, group=None, buyer=None, lines=((3, "12.50"), (5, "3.35")), blanket=True) -> Order:
@@ -47,7 +47,7 @@ def ship(order: Order, quantities: dict, *, tracking_number=None, carrier="UPS",
     return shipment
 
 
-if "po_number" not in BUILDERS:  # tests/isolation_orders.py may register it first: one builder per kwarg
+if "po_number" not in BUILDERS:  # tests/support/isolation/orders.py may register it first: one builder per kwarg
 
     @builder("po_number")
     def _po_number(world):

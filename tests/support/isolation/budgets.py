@@ -1,6 +1,6 @@
 from tests.factories import AllocationFactory, BudgetFactory
-from tests.isolation import builder
-from tests.isolation_procurement import _group
+from tests.support.isolation import builder
+from tests.support.isolation.procurement import _group
 
 
 @builder("budget_id")

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from tests.factories import PaymentFactory
-from tests.isolation import builder
+from tests.support.isolation import builder
 
 
 @builder("payment_id")

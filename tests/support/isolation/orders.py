@@ -1,5 +1,5 @@
 from tests.factories import OrderFactory, OrderLineFactory
-from tests.isolation import builder
+from tests.support.isolation import builder
 
 
 @builder("po_number")
