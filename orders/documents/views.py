@@ -7,22 +7,15 @@ group admins of the order's group and business admins see every document of it.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from django import forms
 from django.contrib import messages
-=======
->>>>>>> main
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import ListView, View
 
-<<<<<<< HEAD
-from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
-=======
 from orders.access import FINANCE_ROLES, order_visible_to
->>>>>>> main
+from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
     PdfUnavailable,
