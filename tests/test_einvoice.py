@@ -146,7 +146,8 @@ def test_factur_x_pdf_embeds_the_cii_xml(invoice):
     assert get_flavor(tree) == "factur-x" and get_level(tree) == "en16931"
     assert _cii(xml, "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID/text()") == [invoice.order.po_number]
     assert fatal(xml, syntax="CII") == []
-    assert b"pdfaid:part" in pdf or b"pdfaid" in pdf  # PDF/A-3 identification in the XMP metadata
+    assert b"<pdfaid:part>3</pdfaid:part>" in pdf  # PDF/A-3 identification in the (uncompressed) XMP metadata
+    assert b"urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" in pdf
 
 
 def test_downloads_from_the_invoice_page_and_list(client, group, invoice):

@@ -394,9 +394,9 @@ def invoice_facturx_pdf(invoice: Invoice, *, request=None) -> bytes:
     from orders.documents.rendering import document_pdf, invoice_document
 
     xml = invoice_cii(invoice)
-    pdf = document_pdf(invoice_document(invoice), request=request)
+    pdf = document_pdf(invoice_document(invoice), request=request, pdf_variant="pdf/a-3b")
     return generate_from_binary(
-        pdf, xml, flavor="factur-x", level="en16931", check_xsd=True,
+        pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, xmp_compression=False,
         pdf_metadata={"author": settings.OPERATOR_NAME, "title": f"Invoice {invoice.number}",
                       "subject": f"Invoice {invoice.number}, PO {invoice.order.po_number}", "keywords": "Factur-X"},
     )
