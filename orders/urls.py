@@ -1,9 +1,15 @@
-"""Orders app URLs, one module per area so the areas can grow apart."""
+"""Orders URLs: every domain sub-package has its own urls.py; they share the ``orders`` namespace."""
 
-from .urls_documents import urlpatterns as document_urls
-from .urls_finance import urlpatterns as finance_urls
-from .urls_shop import urlpatterns as shop_urls
+from orders.analytics.urls import urlpatterns as analytics_urls
+from orders.approvals.urls import urlpatterns as approval_urls
+from orders.catalog.urls import urlpatterns as catalog_urls
+from orders.checkout.urls import urlpatterns as checkout_urls
+from orders.documents.urls import urlpatterns as document_urls
+from orders.finance.urls import urlpatterns as finance_urls
+from orders.tracking.urls import urlpatterns as tracking_urls
 
 app_name = "orders"
 
-urlpatterns = [*shop_urls, *document_urls, *finance_urls]
+urlpatterns = [
+    *catalog_urls, *checkout_urls, *tracking_urls, *approval_urls, *document_urls, *finance_urls, *analytics_urls,
+]

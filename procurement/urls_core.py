@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .numbering.views import POSettingsView
 
 app_name = "procurement"
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.RegisterView.as_view(), name="register"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/password/changed/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("account/", views.AccountView.as_view(), name="account"),
     path(settings, views.BusinessSettingsView.as_view(), name="business_settings"),
     path(f"{settings}company/", views.CompanyView.as_view(), name="company"),
@@ -26,6 +33,7 @@ urlpatterns = [
         f"{settings}groups/<int:group_id>/members/<int:membership_id>/remove/",
         views.GroupMemberRemoveView.as_view(), name="group_member_remove",
     ),
+    path(f"{settings}po-numbers/", POSettingsView.as_view(), name="po_settings"),
     path(f"{settings}billing-shipping/", views.AddressListView.as_view(), name="addresses"),
     path(f"{settings}billing-shipping/addresses/new/", views.AddressCreateView.as_view(), name="address_create"),
     path(f"{settings}billing-shipping/addresses/<int:address_id>/", views.AddressEditView.as_view(), name="address_edit"),

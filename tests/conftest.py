@@ -3,7 +3,7 @@ from django.db import connection
 
 from tests.factories import BusinessFactory, GroupFactory, GroupMembershipFactory, MemberFactory
 
-PASSWORD = "correct-horse-battery"
+from tests.factories import PASSWORD  # noqa: F401  (re-exported for fixtures)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -51,45 +51,4 @@ def login(client, member):
     return client
 
 
-# --- Browser tests -------------------------------------------------------------------------------
-# Playwright drives Debian's chromium (its own browser download cannot work here). Without a
-# chromium the browser tests are skipped, and the skip reason says so.
-import os  # noqa: E402
-import shutil  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def _playwright_browser():
-    if not CHROMIUM:
-        pytest.skip("browser test skipped: no chromium installed (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(_playwright_browser, live_server):
-    """A fresh browser page; `page.base_url` is the live server's address."""
-    context = _playwright_browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    pg.base_url = live_server.url
-    yield pg
-    context.close()
-
-
-def browser_login(page, email, password=PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+from tests.support.browser import _playwright_browser, page  # noqa: E402,F401  (browser fixtures)

@@ -8,13 +8,13 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import analytics
+from orders.analytics import selectors as analytics
 from orders.models import Order
 from tests.factories import (
     AllocationFactory, BudgetFactory, CategoryFactory, GroupFactory, MemberFactory, ProductFactory, ShipmentFactory,
     ShipmentLineFactory,
 )
-from tests.finance_helpers import bulk_order_lines, finance_member, make_invoice
+from tests.support.finance import bulk_order_lines, finance_member, make_invoice
 
 D = Decimal
 START, END = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CategoryFactory, MemberFactory, ProductFactory
-from tests.finance_helpers import bulk_order_lines, finance_member
+from tests.support.finance import bulk_order_lines, finance_member
 
 ROWS = 50_000
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from budgets.models import Allocation, Budget
 from procurement.models import GroupMembership
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Invoice
 from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import pytest
 from django.template.loader import render_to_string
 from pypdf import PdfReader
 
-from orders.invoicing import invoice_issue
+from orders.documents.services import invoice_issue
 from orders.models import Order
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 from tests.factories import GroupMembershipFactory, MemberFactory
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 
 def _two_shipments(business, admin_member):

@@ -9,9 +9,9 @@ from barcode.charsets import code128 as charset
 from django.urls import reverse
 from pypdf import PdfReader
 
-from orders.documents import barcode_code128, barcode_svg
-from orders.invoicing import invoice_issue
-from tests.isolation_documents import order_with_lines, ship
+from orders.documents.rendering import barcode_code128, barcode_svg
+from orders.documents.services import invoice_issue
+from tests.support.isolation.documents import order_with_lines, ship
 
 
 def decode_code128_svg(svg: str) -> str:
@@ -176,7 +176,7 @@ def test_missing_pdf_library_gives_a_clear_503_with_a_link_to_the_page(client, a
 
 @pytest.mark.django_db
 def test_void_invoice_says_so_and_owes_nothing(client, admin_member, shipped):
-    from orders.invoicing import invoice_void
+    from orders.documents.services import invoice_void
 
     _, _, _, invoice = shipped
     invoice_void(invoice=invoice, reason="Issued twice", acting_user=admin_member.user)
@@ -188,7 +188,7 @@ def test_void_invoice_says_so_and_owes_nothing(client, admin_member, shipped):
 
 @pytest.mark.django_db
 def test_staff_reach_every_document_of_an_order_from_admin(client, shipped):
-    from orders.admin_documents import order_document_links
+    from orders.admin.documents import order_document_links
     from tests.factories import UserFactory
 
     order, first, second, invoice = shipped

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from orders.models import Payment
-from tests.conftest import browser_login
-from tests.finance_helpers import finance_member, make_invoice
+from tests.support.browser import browser_login
+from tests.support.finance import finance_member, make_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("FINANCE_SCREENSHOTS")  # a directory: save screenshots of each page there

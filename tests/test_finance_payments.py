@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from orders.models import Invoice, Payment, PaymentAllocation
-from orders.payments import PaymentError, payment_mark_not_ours, payment_record, payment_resolve
+from orders.finance.payments import PaymentError, payment_mark_not_ours, payment_record, payment_resolve
 
-from tests.finance_helpers import make_invoice
+from tests.support.finance import make_invoice
 
 D = Decimal
 DAY = datetime.date(2026, 3, 20)

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from orders.models import MonthClose, Payment
-from orders.payments import MonthClosedError, payment_mark_not_ours, payment_record, payment_resolve
-from orders.reconciliation import month_close, month_reopen, reconciliation_month
-from tests.finance_helpers import finance_member, make_invoice
+from orders.finance.payments import MonthClosedError, payment_mark_not_ours, payment_record, payment_resolve
+from orders.finance.reconciliation import month_close, month_reopen, reconciliation_month
+from tests.support.finance import finance_member, make_invoice
 
 D = Decimal
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from orders.statements import number_key, reference_windows, references_parse
+from orders.finance.statements import number_key, reference_windows, references_parse
 from tests.factories import BudgetFactory, MemberFactory, OrderFactory
-from tests.finance_helpers import make_invoice
+from tests.support.finance import make_invoice
 
 
 def test_windows_glue_words_so_separators_and_case_do_not_matter():

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation, StatementImport
-from orders.statements import StatementError, statement_import, statement_parse, statement_preview
+from orders.finance.statements import StatementError, statement_import, statement_parse, statement_preview
 from tests.factories import BudgetFactory, OrderFactory
-from tests.finance_helpers import finance_member, make_invoice
+from tests.support.finance import finance_member, make_invoice
 
 D = Decimal
 MAPPING = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}

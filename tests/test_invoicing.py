@@ -10,13 +10,13 @@ from django.db.models import Sum
 
 from budgets.ledger import budget_charge
 from budgets.models import LedgerEntry
-from orders.invoicing import (
+from orders.documents.services import (
     InvoiceError, invoice_issue, invoice_line_amount, invoice_tax, invoice_void, money_round,
 )
 from orders.models import Invoice
-from procurement.counters import counter_peek
+from procurement.numbering.counters import counter_peek
 from tests.factories import AllocationFactory, BusinessFactory, MemberFactory, ShipmentFactory
-from tests.isolation_documents import order_with_lines, ship
+from tests.support.isolation.documents import order_with_lines, ship
 
 D = Decimal
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from budgets.models import Budget, LedgerEntry
-from orders.approvals import ApprovalError, order_approve, order_reject
+from orders.approvals.services import ApprovalError, order_approve, order_reject
 from orders.models import Approval, Order
 from tests.factories import AllocationFactory, GroupFactory, GroupMembershipFactory, MemberFactory
-from tests.orders_support import fill_cart, make_budget, make_buyer, place
+from tests.support.orders import fill_cart, make_budget, make_buyer, place
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from budgets.ledger import BudgetUnavailable, InsufficientFunds
 from budgets.models import Budget, LedgerEntry
-from orders.checkout import CheckoutError, EmptyCart, PONumberTaken
+from orders.checkout.services import CheckoutError, EmptyCart, PONumberTaken
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Business, Counter
 from tests.factories import AddressFactory, GroupFactory
-from tests.orders_support import fill_cart, make_budget, make_buyer, place
+from tests.support.orders import fill_cart, make_budget, make_buyer, place
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from tests.factories import (
     CategoryFactory, GroupFactory, GroupMembershipFactory, MemberFactory, OrderFactory,
     ProductFactory, ShipmentFactory, ShipmentLineFactory,
 )
-from tests.orders_support import make_buyer
+from tests.support.orders import make_buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_find_by_po_number(client, roles):
 
 
 def test_po_settings_admin_only_saves_and_validates(client, admin_member, buyer, group):
-    url = reverse("orders:po_settings")
+    url = reverse("procurement:po_settings")
     client.force_login(buyer.user)
     assert client.get(url).status_code == 403
     client.force_login(admin_member.user)

@@ -7,9 +7,9 @@ from django.db.models import F, Q, Sum
 
 from budgets.models import LedgerEntry
 from orders.models import Category, Order, OrderLine, Product, Shipment
-from orders.seed import seed_catalog, seed_orders
+from orders.seed.orders import seed_catalog, seed_orders
 from procurement.models import Counter
-from tests.orders_support import make_budget
+from tests.support.orders import make_budget
 
 pytestmark = pytest.mark.django_db
 

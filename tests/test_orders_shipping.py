@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from budgets.models import LedgerEntry
 from orders.models import Order, Shipment
-from orders.shipping import ShippingError, order_cancel, order_mark_delivered, shipment_create
+from orders.fulfilment.services import ShippingError, order_cancel, order_mark_delivered, shipment_create
 from procurement.models import User
-from tests.orders_support import fill_cart, make_budget, place
+from tests.support.orders import fill_cart, make_budget, place
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,410 @@
+"""Business Analytics: spend by month, group, budget, category and buyer; the orders report; budgets.
+
+Everything aggregates in the database, and the orders report is one queryset (one row per order line,
+shipment and invoice columns as subqueries) that the screen paginates and the exports stream with
+`.iterator()`, so a report of a million rows never sits in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from budgets.models import Allocation, Budget
+from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
+from procurement.errors import InvalidInput
+from procurement.models import Business
+from procurement.money import MONEY, ZERO, money_places
+
+SPEND_STATUSES = [
+    Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
+]
+DIMENSIONS = {
+    "month": "Month",
+    "group": "Group",
+    "budget": "Budget (Blanket PO)",
+    "category": "Category",
+    "buyer": "Buyer",
+}
+
+
+_q = money_places
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def default_range(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The last twelve months, to today."""
+    today = today or timezone.localdate()
+    return today.replace(year=today.year - 1, day=1), today
+
+
+def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
+    """The Analytics page's dates from the query string (`start`, `end`, YYYY-MM-DD): dates and messages.
+
+    Missing or unreadable dates fall back to `default_range()`; an end before the start becomes the start.
+    """
+    start, end = default_range()
+    errors = []
+    for key in ("start", "end"):
+        raw = data.get(key)
+        if raw:
+            try:
+                value = datetime.date.fromisoformat(raw)
+            except ValueError:
+                errors.append(f"“{raw}” is not a date (YYYY-MM-DD).")
+                continue
+            if key == "start":
+                start = value
+            else:
+                end = value
+    if end < start:
+        errors.append("The end date is before the start date; showing the start date only.")
+        end = start
+    return start, end, errors
+
+
+def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):
+    """Order lines counted as spend: orders placed (not pending, cancelled or rejected) in [start, end]."""
+    return OrderLine.objects.filter(
+        business=business, order__status__in=SPEND_STATUSES,
+        order__placed_at__gte=_day_start(start), order__placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
+    )
+
+
+@dataclass
+class SpendRow:
+    label: str
+    amount: Decimal
+    orders: int
+    lines: int
+    filters: dict  # orders-report filters that select exactly these rows
+    percent: float = 0.0
+
+
+def orders_in_range(*, business: Business, start: datetime.date, end: datetime.date):
+    """The orders whose lines `lines_in_range` counts."""
+    return Order.objects.filter(
+        business=business, status__in=SPEND_STATUSES,
+        placed_at__gte=_day_start(start), placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
+    )
+
+
+def _order_counts(*, business: Business, start: datetime.date, end: datetime.date, key) -> dict:
+    """Orders per bucket, counted on the order table: COUNT(DISTINCT) over a million joined lines
+    would sort them all, this counts a few thousand order rows."""
+    orders = orders_in_range(business=business, start=start, end=end)
+    if not isinstance(key, str):
+        orders = orders.annotate(bucket=key)
+        key = "bucket"
+    return dict(orders.order_by().values_list(key).annotate(n=Count("id")))
+
+
+def spend_by(*, business: Business, start: datetime.date, end: datetime.date, dimension: str) -> list[SpendRow]:
+    """Two aggregated queries per dimension; each row says how to filter the orders report to it."""
+    qs = lines_in_range(business=business, start=start, end=end)
+    sums = dict(amount=Coalesce(Sum("amount"), ZERO), lines=Count("id"))
+
+    def counts(key):
+        return _order_counts(business=business, start=start, end=end, key=key)
+
+    rows: list[SpendRow] = []
+    if dimension == "month":
+        orders = counts(TruncMonth("placed_at"))
+        for r in qs.annotate(m=TruncMonth("order__placed_at")).values("m").annotate(**sums).order_by("m"):
+            first = r["m"].date() if isinstance(r["m"], datetime.datetime) else r["m"]
+            nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+            lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
+            rows.append(SpendRow(first.strftime("%b %Y"), r["amount"], orders.get(r["m"], 0), r["lines"],
+                                 {"date_from": lo.isoformat(), "date_to": hi.isoformat()}))
+        return _with_percent(rows)
+    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    if dimension == "group":
+        orders = counts("group_id")
+        values = qs.values("order__group_id", "order__group__name").annotate(**sums).order_by("-amount", "order__group__name")
+        rows = [SpendRow(r["order__group__name"], r["amount"], orders.get(r["order__group_id"], 0), r["lines"], {**base, "group": r["order__group_id"]}) for r in values]
+    elif dimension == "budget":
+        orders = counts("budget_id")
+        values = qs.values("order__budget_id", "order__budget__name", "order__budget__po_number").annotate(**sums).order_by("-amount")
+        rows = [
+            SpendRow(
+                f"{r['order__budget__name']} ({r['order__budget__po_number']})" if r["order__budget_id"] else "No blanket PO",
+                r["amount"], orders.get(r["order__budget_id"], 0), r["lines"], {**base, "budget": r["order__budget_id"] or "none"},
+            )
+            for r in values
+        ]
+    elif dimension == "category":
+        # An order spans categories, so here the order count is distinct over its lines.
+        values = qs.values("product__category_id", "product__category__name").annotate(
+            **sums, orders=Count("order", distinct=True)
+        ).order_by("-amount")
+        rows = [SpendRow(r["product__category__name"], r["amount"], r["orders"], r["lines"], {**base, "category": r["product__category_id"]}) for r in values]
+    elif dimension == "buyer":
+        orders = counts("buyer_id")
+        values = qs.values(
+            "order__buyer_id", "order__buyer__user__first_name", "order__buyer__user__last_name", "order__buyer__user__email"
+        ).annotate(**sums).order_by("-amount")
+        rows = [
+            SpendRow(
+                f"{r['order__buyer__user__first_name']} {r['order__buyer__user__last_name']}".strip() or r["order__buyer__user__email"],
+                r["amount"], orders.get(r["order__buyer_id"], 0), r["lines"], {**base, "buyer": r["order__buyer_id"]},
+            )
+            for r in values
+        ]
+    else:
+        raise ValueError(dimension)
+    return _with_percent(rows)
+
+
+def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
+    top = max((r.amount for r in rows), default=ZERO)
+    for r in rows:
+        r.amount = _q(r.amount)
+        r.percent = round(float(r.amount / top * 100), 1) if top else 0.0  # bar width only, never money
+    return rows
+
+
+def spend_total(*, business: Business, start: datetime.date, end: datetime.date) -> dict:
+    totals = lines_in_range(business=business, start=start, end=end).aggregate(
+        amount=Coalesce(Sum("amount"), ZERO), lines=Count("id")
+    )
+    totals["orders"] = orders_in_range(business=business, start=start, end=end).count()
+    return {k: _q(v) for k, v in totals.items()}
+
+
+# --- Orders report ---------------------------------------------------------------------------------
+
+REPORT_COLUMNS = [
+    ("order_date", "Order date"),
+    ("po_number", "PO number"),
+    ("blanket_po", "Blanket PO"),
+    ("group_name", "Group"),
+    ("cost_center", "Cost center"),
+    ("buyer_name", "Buyer"),
+    ("sku", "SKU"),
+    ("description", "Description"),
+    ("quantity", "Quantity"),
+    ("amount", "Amount"),
+    ("status", "Status"),
+    ("ship_date", "Shipment date"),
+    ("carrier", "Carrier"),
+    ("tracking_number", "Tracking number"),
+    ("invoice_number", "Invoice number"),
+    ("paid", "Paid"),
+]
+STATUS_LABELS = dict(Order.Status.choices)
+PAID_LABELS = {"paid": "Paid", "partly_paid": "Partly paid", "open": "Not paid", "void": "Void", None: ""}
+
+
+class ReportFilterError(InvalidInput):
+    """A report filter the user typed cannot be read (also a ValueError)."""
+
+
+def _date(value):
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ReportFilterError(f"“{value}” is not a date (YYYY-MM-DD).")
+
+
+def _int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ReportFilterError(f"“{value}” is not a number.")
+
+
+def _dec(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ReportFilterError(f"“{value}” is not an amount.")
+
+
+#: The orders report's filters, as query-string keys (see `orders_report`).
+REPORT_FILTERS = [
+    "date_from", "date_to", "po_number", "blanket_po", "budget", "group", "cost_center", "buyer", "category", "sku",
+    "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
+    "tracking_number", "invoice_number", "paid",
+]
+
+
+def report_filters(*, data) -> dict:
+    """The report filters given in the query string `data` (stripped, the empty ones left out)."""
+    return {k: data.get(k, "").strip() for k in REPORT_FILTERS if data.get(k, "").strip()}
+
+
+def orders_report(*, business: Business, filters: dict | None = None):
+    """One row per order line with every report column; `filters` narrows it (see REPORT_FILTERS)."""
+    f = {k: (v.strip() if isinstance(v, str) else v) for k, v in (filters or {}).items() if v not in (None, "")}
+    ship = ShipmentLine.objects.filter(order_line=OuterRef("pk")).order_by("-shipment__ship_date", "-shipment_id")
+    inv = InvoiceLine.objects.filter(order_line=OuterRef("pk")).order_by("-invoice_id")
+    qs = (
+        OrderLine.objects.filter(business=business)
+        .annotate(
+            order_date=TruncDate("order__placed_at"),
+            po_number=F("order__po_number"),
+            blanket_po=F("order__blanket_po_number"),
+            group_name=F("order__group__name"),
+            cost_center=F("order__group__cost_center"),
+            buyer_first=F("order__buyer__user__first_name"),
+            buyer_last=F("order__buyer__user__last_name"),
+            buyer_email=F("order__buyer__user__email"),
+            status=F("order__status"),
+            ship_date=Subquery(ship.values("shipment__ship_date")[:1]),
+            carrier=Subquery(ship.values("shipment__carrier")[:1]),
+            tracking_number=Subquery(ship.values("shipment__tracking_number")[:1]),
+            invoice_number=Subquery(inv.values("invoice__number")[:1]),
+            invoice_status=Subquery(inv.values("invoice__status")[:1]),
+        )
+    )
+    if d := _date(f.get("date_from")):
+        qs = qs.filter(order__placed_at__gte=_day_start(d))
+    if d := _date(f.get("date_to")):
+        qs = qs.filter(order__placed_at__lt=_day_start(d + datetime.timedelta(days=1)))
+    if v := f.get("po_number"):
+        qs = qs.filter(order__po_number__icontains=v)
+    if v := f.get("blanket_po"):
+        qs = qs.filter(order__blanket_po_number__icontains=v)
+    if v := f.get("budget"):
+        qs = qs.filter(order__budget__isnull=True) if v == "none" else qs.filter(order__budget_id=_int(v))
+    if v := f.get("group"):
+        qs = qs.filter(order__group_id=_int(v))
+    if v := f.get("cost_center"):
+        qs = qs.filter(order__group__cost_center__icontains=v)
+    if v := f.get("buyer"):
+        qs = qs.filter(order__buyer_id=_int(v))
+    if v := f.get("category"):
+        qs = qs.filter(product__category_id=_int(v))
+    if v := f.get("sku"):
+        qs = qs.filter(sku__icontains=v)
+    if v := f.get("description"):
+        qs = qs.filter(description__icontains=v)
+    if (v := _int(f.get("quantity"))) is not None:
+        qs = qs.filter(quantity=v)
+    if (v := _dec(f.get("amount_min"))) is not None:
+        qs = qs.filter(amount__gte=v)
+    if (v := _dec(f.get("amount_max"))) is not None:
+        qs = qs.filter(amount__lte=v)
+    if v := f.get("status"):
+        qs = qs.filter(order__status=v) if v != "spend" else qs.filter(order__status__in=SPEND_STATUSES)
+    if d := _date(f.get("ship_from")):
+        qs = qs.filter(ship_date__gte=d)
+    if d := _date(f.get("ship_to")):
+        qs = qs.filter(ship_date__lte=d)
+    if v := f.get("carrier"):
+        qs = qs.filter(carrier__icontains=v)
+    if v := f.get("tracking_number"):
+        qs = qs.filter(tracking_number__icontains=v)
+    if v := f.get("invoice_number"):
+        qs = qs.filter(invoice_number__icontains=v)
+    if v := f.get("paid"):
+        if v == "yes":
+            qs = qs.filter(invoice_status="paid")
+        elif v == "partly":
+            qs = qs.filter(invoice_status="partly_paid")
+        elif v == "no":
+            qs = qs.filter(Q(invoice_status__isnull=True) | Q(invoice_status="open"))
+        else:
+            raise ReportFilterError(f"“{v}” is not a paid filter.")
+    return qs.order_by("-order__placed_at", "-order_id", "id")
+
+
+REPORT_FIELDS = [
+    "order_date", "po_number", "blanket_po", "group_name", "cost_center", "buyer_first", "buyer_last", "buyer_email",
+    "sku", "description", "quantity", "amount", "status", "ship_date", "carrier", "tracking_number",
+    "invoice_number", "invoice_status",
+]
+
+
+def report_row(values: tuple) -> list:
+    """A values_list() tuple of REPORT_FIELDS as the cells of REPORT_COLUMNS."""
+    (order_date, po, blanket, group, cc, first, last, email, sku, desc, qty, amount, status, ship_date, carrier,
+     tracking, invoice, invoice_status) = values
+    return [
+        order_date, po, blanket, group, cc, f"{first} {last}".strip() or email, sku, desc, qty, amount,
+        STATUS_LABELS.get(status, status), ship_date or "", carrier or "", tracking or "", invoice or "",
+        PAID_LABELS.get(invoice_status, ""),
+    ]
+
+
+def report_totals(queryset) -> dict:
+    totals = queryset.aggregate(
+        amount=Coalesce(Sum("amount"), ZERO), lines=Count("id"), orders=Count("order", distinct=True)
+    )
+    return {k: _q(v) for k, v in totals.items()}
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def report_csv_stream(queryset, chunk_size: int = 2000):
+    """CSV text, row by row, straight from a server-side cursor."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow([label for _, label in REPORT_COLUMNS])
+    for values in queryset.values_list(*REPORT_FIELDS).iterator(chunk_size=chunk_size):
+        yield writer.writerow(report_row(values))
+
+
+def report_xlsx_file(queryset, chunk_size: int = 2000):
+    """A write-only XLSX in a temporary file (rows go to disk as they come), positioned at the start."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="Orders report")
+    sheet.append([label for _, label in REPORT_COLUMNS])
+    for values in queryset.values_list(*REPORT_FIELDS).iterator(chunk_size=chunk_size):
+        sheet.append(report_row(values))
+    tmp = tempfile.TemporaryFile()
+    workbook.save(tmp)
+    tmp.seek(0)
+    return tmp
+
+
+# --- Budget report ---------------------------------------------------------------------------------
+
+
+def budget_report(*, business: Business):
+    """Each Blanket PO with amount, allocated, spent, pending approval and remaining (two queries)."""
+    money = DecimalField(**MONEY)
+    allocated = (
+        Allocation.objects.filter(budget=OuterRef("pk")).values("budget").annotate(s=Sum("amount")).values("s")
+    )
+    pending = (
+        Order.objects.filter(budget=OuterRef("pk"), status=Order.Status.PENDING_APPROVAL)
+        .values("budget").annotate(s=Sum("total")).values("s")
+    )
+    return (
+        Budget.objects.filter(business=business)
+        .select_related("group")
+        .annotate(
+            allocated=Coalesce(Subquery(allocated, output_field=money), Value(ZERO), output_field=money),
+            pending=Coalesce(Subquery(pending, output_field=money), Value(ZERO), output_field=money),
+        )
+        .order_by("status", "-start_date", "name")
+    )
+
+
+def budget_members(*, budget_ids) -> dict[int, list[Allocation]]:
+    """Per budget: each member's allocation with what they spent of it."""
+    out: dict[int, list[Allocation]] = {}
+    for alloc in Allocation.objects.filter(budget_id__in=list(budget_ids)).select_related("member__user"):
+        out.setdefault(alloc.budget_id, []).append(alloc)
+    return out

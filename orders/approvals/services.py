@@ -1,0 +1,63 @@
+"""Approvers decide on pending orders: approving charges the Blanket PO, rejecting ends the order."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.ledger import BudgetError, budget_charge
+from orders.models import Approval, Order
+from procurement.errors import ApplicationError
+from procurement.history import model_update
+from procurement.models import GroupMembership, Member
+from procurement.tenancy import member_has_role
+
+
+class ApprovalError(ApplicationError):
+    """The decision cannot be recorded; `str()` is fit for the user. Nothing was saved."""
+
+
+def _lock_pending(*, order: Order, approver: Member) -> Order:
+    if order.business_id != approver.business_id:
+        raise ApprovalError("This order is not in your business.")
+    if not member_has_role(approver, GroupMembership.Role.APPROVER, group=order.group_id):
+        raise ApprovalError(f"You are not an approver of {order.group}.")
+    locked = Order.objects.select_for_update().get(pk=order.pk, business_id=approver.business_id)
+    if locked.status != Order.Status.PENDING_APPROVAL:
+        raise ApprovalError(f"Order {locked.po_number} is {locked.get_status_display().lower()}, not pending approval.")
+    return locked
+
+
+@transaction.atomic
+def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
+    """Approve and charge the budget with approval; the ledger may still refuse (funds went meanwhile)."""
+    locked = _lock_pending(order=order, approver=approver)
+    if locked.budget_id is not None:
+        try:
+            entry = budget_charge(
+                budget=locked.budget, member=locked.buyer, amount=locked.total, acting_user=acting_user,
+                order=locked, approved=True, note=f"Order {locked.po_number} (approved)",
+            )
+        except BudgetError as exc:
+            raise ApprovalError(f"Order {locked.po_number} stays pending: {exc}") from exc
+        locked.over_budget = entry.over_limit
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Order.Status.PLACED, "decided_at": timezone.now(), "decided_by": approver,
+        "over_budget": locked.over_budget,
+    })
+    Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
+                            decision=Approval.Decision.APPROVED)
+    return locked
+
+
+@transaction.atomic
+def order_reject(*, order: Order, approver: Member, reason: str, acting_user) -> Order:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApprovalError("Give a reason for the rejection; the buyer will read it.")
+    locked = _lock_pending(order=order, approver=approver)
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Order.Status.REJECTED, "decided_at": timezone.now(), "decided_by": approver,
+        "rejection_reason": reason,
+    })
+    Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
+                            decision=Approval.Decision.REJECTED, reason=reason)
+    return locked

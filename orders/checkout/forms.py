@@ -1,0 +1,59 @@
+"""The checkout form; it parses and validates input, order_place does the work."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from orders.models import Order
+from procurement.models import Business
+from procurement.numbering.patterns import typed_po_validate
+
+
+class CheckoutForm(forms.Form):
+    group = forms.IntegerField(widget=forms.HiddenInput)
+    checkout_token = forms.UUIDField(widget=forms.HiddenInput)
+    address = forms.ModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
+    budget = forms.TypedChoiceField(label="Budget (Blanket PO)", coerce=int, empty_value=None)
+    po_number = forms.CharField(label="PO number", max_length=64, required=False)
+
+    def __init__(self, *args, business: Business, group, addresses, budget_choices, budget_optional: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+        self.fields["group"].initial = group.pk
+        self.fields["checkout_token"].initial = uuid.uuid4()
+        self.fields["address"].queryset = addresses
+        self.fields["address"].label_from_instance = lambda a: f"{a.label}: {a.line1}, {a.city}"
+        if group.shipping_address_id:
+            self.fields["address"].initial = group.shipping_address_id
+        choices = [(c.budget.pk, c.label) for c in budget_choices]
+        if budget_optional:
+            choices = [("", "No Blanket PO (this group has no budgets)")] + choices
+            self.fields["budget"].required = False
+        self.fields["budget"].choices = choices
+        self.budget_by_id = {c.budget.pk: c.budget for c in budget_choices}
+        if business.po_mode == Business.POMode.TYPED:
+            self.fields["po_number"].required = business.po_required
+            self.fields["po_number"].help_text = (
+                "Your own purchase order number." + (f" Format: {business.po_regex}" if business.po_regex else "")
+            )
+        else:
+            del self.fields["po_number"]
+
+    def clean_budget(self):
+        value = self.cleaned_data.get("budget")
+        if value is None:
+            return None
+        budget = self.budget_by_id.get(value)
+        if budget is None:
+            raise ValidationError("Choose one of the budgets listed.")
+        return budget
+
+    def clean_po_number(self):
+        value = (self.cleaned_data.get("po_number") or "").strip()
+        if not value:
+            return ""
+        value = typed_po_validate(business=self.business, po_number=value)
+        if Order.objects.filter(business=self.business, po_number=value).exists():
+            raise ValidationError(f"The PO number {value} is already used by another order; enter a new one.")
+        return value

@@ -1,0 +1,58 @@
+"""Reads for the checkout page: the groups, budgets and addresses a buyer may choose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from budgets.ledger import member_may_spend, spend_limit
+from budgets.models import Budget
+from procurement.formatting import format_money
+from procurement.models import Address, Group, GroupMembership, Member
+from procurement.tenancy import member_group_ids
+
+Role = GroupMembership.Role
+
+
+def buyer_groups(*, member: Member) -> QuerySet:
+    return Group.objects.filter(business_id=member.business_id, pk__in=member_group_ids(member, Role.BUYER)).select_related("shipping_address")
+
+
+@dataclass(frozen=True)
+class BudgetChoice:
+    budget: Budget
+    remaining: object  # Decimal or None when the budget hides its balance
+    business: object = None  # whose locale writes the amount (Babel)
+
+    @property
+    def label(self) -> str:
+        text = f"{self.budget.name} · Blanket PO {self.budget.po_number}"
+        if self.remaining is not None:
+            text += f" · {format_money(self.remaining, self.business, currency=self.budget.currency)} remaining"
+        return text
+
+
+def checkout_budgets(*, member: Member, group: Group) -> list[BudgetChoice]:
+    """Active, in-date budgets of the group the member may spend from, with what they may still spend."""
+    today = timezone.localdate()
+    budgets = Budget.objects.filter(
+        business_id=member.business_id, group=group, status=Budget.Status.ACTIVE,
+        start_date__lte=today, end_date__gte=today,
+    ).order_by("end_date", "name")
+    choices = []
+    for budget in budgets:
+        if not member_may_spend(budget=budget, member=member):
+            continue
+        remaining = spend_limit(budget=budget, member=member).available if budget.show_balance_to_buyers else None
+        choices.append(BudgetChoice(budget, remaining, member.business))
+    return choices
+
+
+def group_has_active_budgets(*, group: Group) -> bool:
+    return Budget.objects.filter(business_id=group.business_id, group=group, status=Budget.Status.ACTIVE).exists()
+
+
+def checkout_addresses(*, member: Member) -> QuerySet:
+    return Address.objects.filter(business_id=member.business_id, is_active=True).order_by("label")

@@ -1,0 +1,169 @@
+"""Placing an order: one transaction that numbers it, charges its Blanket PO and empties the cart.
+
+Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
+deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
+(numbering), then the allocation row (inside `budget_charge`). The
+unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
+order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from budgets.ledger import (
+    ApprovalRequired,
+    budget_charge,
+    budget_check_open,
+    budget_lock,
+)
+from budgets.models import Budget
+from orders.catalog.services import cart_get
+from orders.models import CartItem, Order, OrderLine
+from procurement.errors import ApplicationError
+from procurement.history import history_save
+from procurement.models import Address, Business, Group, GroupMembership, Member
+from procurement.numbering.patterns import typed_po_validate
+from procurement.numbering.services import po_number_next
+
+
+class CheckoutError(ApplicationError):
+    """A checkout that cannot go through; `str()` is fit for the user. Nothing was saved."""
+
+
+class EmptyCart(CheckoutError):
+    pass
+
+
+class PONumberTaken(CheckoutError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    order: Order
+    created: bool
+
+
+def order_place(
+    *,
+    member: Member,
+    group: Group,
+    budget: Budget | None,
+    address: Address,
+    po_number: str | None = None,
+    checkout_token: uuid.UUID,
+    acting_user,
+) -> PlaceResult:
+    """Place the member's cart as one order. Returns the order (and whether this call created it).
+
+    Raises CheckoutError (empty cart, typed PO number taken, bad input), budgets.ledger.InsufficientFunds
+    (block policy) or BudgetUnavailable; in every such case nothing is saved.
+    """
+    existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
+    if existing is not None:
+        return PlaceResult(existing, False)
+    try:
+        return _order_place(
+            member=member, group=group, budget=budget, address=address, po_number=po_number,
+            checkout_token=checkout_token, acting_user=acting_user,
+        )
+    except IntegrityError:
+        # A concurrent submit of the same form won the race, or a typed number was taken meanwhile.
+        existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
+        if existing is not None:
+            return PlaceResult(existing, False)
+        if po_number and Order.objects.filter(business_id=member.business_id, po_number=po_number).exists():
+            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
+        raise
+
+
+@transaction.atomic
+def _order_place(*, member, group, budget, address, po_number, checkout_token, acting_user) -> PlaceResult:
+    business: Business = member.business
+    if group.business_id != business.pk or address.business_id != business.pk:
+        raise CheckoutError("This group or address does not belong to your business.")
+    if not address.is_active:
+        raise CheckoutError("This shipping address is no longer active; choose another.")
+    if not GroupMembership.objects.filter(group=group, member=member, role=GroupMembership.Role.BUYER).exists():
+        raise CheckoutError(f"You are not a buyer in {group.name}.")
+
+    locked_budget = None
+    if budget is not None:
+        if budget.business_id != business.pk or budget.group_id != group.pk:
+            raise CheckoutError("This budget does not belong to the group you buy for.")
+        locked_budget = budget_lock(budget_id=budget.pk, business_id=business.pk)  # first lock
+        budget_check_open(budget=locked_budget, member=member)
+    elif Budget.objects.filter(business=business, group=group, status=Budget.Status.ACTIVE).exists():
+        raise CheckoutError(f"Choose the Blanket PO of {group.name} to charge.")
+
+    # A repeated submit that waited on the budget lock sees the first order now.
+    existing = Order.objects.filter(business=business, checkout_token=checkout_token).first()
+    if existing is not None:
+        return PlaceResult(existing, False)
+
+    cart = cart_get(member=member, lock=True)
+    if cart.is_empty:
+        raise EmptyCart("Your cart is empty.")
+    inactive = [i.product.name for i in cart.items if not i.product.active]
+    if inactive:
+        raise CheckoutError(f"No longer available: {', '.join(inactive)}. Remove it from your cart.")
+    total = cart.subtotal
+    largest = max(cart.items, key=lambda i: (i.amount, -i.pk))
+    category_code = largest.product.category.code
+
+    po_number = (po_number or "").strip()
+    if business.po_mode == Business.POMode.TYPED and po_number:
+        try:
+            po_number = typed_po_validate(business=business, po_number=po_number)
+        except ValidationError as exc:
+            raise CheckoutError(" ".join(exc.messages)) from exc
+        if Order.objects.filter(business=business, po_number=po_number).exists():
+            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
+    elif business.po_mode == Business.POMode.TYPED and business.po_required:
+        raise CheckoutError("Enter your PO number.")
+    else:
+        po_number = po_number_next(business=business, group=group, budget=locked_budget, category_code=category_code)
+
+    order = Order(
+        business=business, group=group, buyer=member, po_number=po_number, budget=locked_budget,
+        blanket_po_number=locked_budget.po_number if locked_budget else "",
+        status=Order.Status.PLACED, subtotal=total, total=total, currency=business.currency,
+        shipping_address=address, ship_to="\n".join(address.lines), checkout_token=checkout_token,
+    )
+    threshold = group.approval_threshold
+    if threshold is not None and total > threshold:
+        order.status = Order.Status.PENDING_APPROVAL
+        order.needs_approval_reason = f"The order total {total} is above {group.name}'s approval threshold of {threshold}."
+    history_save(order, acting_user=acting_user)
+    OrderLine.objects.bulk_create([
+        OrderLine(
+            business=business, order=order, product=item.product, sku=item.product.sku,
+            description=item.product.name, category_code=item.product.category.code, quantity=item.quantity,
+            unit_price=item.product.unit_price, amount=item.amount,
+        )
+        for item in cart.items
+    ])
+
+    if locked_budget is not None and order.status == Order.Status.PLACED:
+        try:
+            entry = budget_charge(
+                budget=locked_budget, member=member, amount=total, acting_user=acting_user, order=order,
+                note=f"Order {po_number}",
+            )
+        except ApprovalRequired as exc:
+            order.status = Order.Status.PENDING_APPROVAL
+            order.needs_approval_reason = str(exc)
+            order.save(update_fields=["status", "needs_approval_reason"])
+        else:
+            if entry.over_limit:
+                order.over_budget = True
+                order.save(update_fields=["over_budget"])
+        # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
+
+    CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
+    return PlaceResult(order, True)

@@ -1,0 +1,165 @@
+"""Invoices, packing slips and shipping labels for members: HTML page or PDF download, same template.
+
+Every lookup goes through the member's business first (another business's numbers give 404), then
+the role on the order's group (403): buyers see their own orders' documents; approvers, finance and
+group admins of the order's group and business admins see every document of it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.generic import ListView, View
+
+from orders.access import FINANCE_ROLES, order_visible_to
+from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
+from orders.documents.rendering import (
+    Document,
+    PdfUnavailable,
+    document_html,
+    document_pdf,
+    file_safe,
+    invoice_document,
+    packing_slip_document,
+    shipping_label_document,
+)
+from orders.documents.selectors import invoice_list
+from orders.models import Invoice, Order, Shipment
+from procurement.tenancy import MemberRequiredMixin
+
+def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
+    """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
+    try:
+        pdf = document_pdf(document, request=request)
+    except PdfUnavailable as exc:
+        return render(
+            request, "orders/documents/pdf_unavailable.html",
+            {"document": document, "html_url": html_url, "reason": str(exc)}, status=503,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}.pdf"'
+    return response
+
+
+class DocumentView(MemberRequiredMixin, View):
+    """Base: subclasses find the object (scoped) and build its Document; `as_pdf` picks the output."""
+
+    as_pdf = False
+    html_url_name = ""
+    pdf_url_name = ""
+
+    def get_document(self) -> Document:
+        raise NotImplementedError
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        self.get_document()  # 404 for another business's numbers, before saying the method is wrong
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        document = self.get_document()
+        html_url = reverse(f"orders:{self.html_url_name}", kwargs=self.kwargs)
+        if self.as_pdf:
+            return pdf_response(request, document, html_url=html_url)
+        pdf_url = reverse(f"orders:{self.pdf_url_name}", kwargs=self.kwargs)
+        extra = {"pdf_url": pdf_url, "extra_downloads": self.extra_downloads()}
+        return HttpResponse(document_html(document, request=request, extra=extra))
+
+    def extra_downloads(self) -> list[tuple[str, str]]:
+        """(label, url) of further downloads in the toolbar."""
+        return []
+
+    def check_order(self, order: Order) -> None:
+        if not order_visible_to(order=order, member=self.member):
+            raise PermissionDenied("Only the buyer, the group's approvers, finance and admins see this document.")
+
+
+class InvoiceDocumentView(DocumentView):
+    html_url_name, pdf_url_name = "invoice_detail", "invoice_pdf"
+
+    def get_document(self) -> Document:
+        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
+        self.check_order(invoice.order)
+        return invoice_document(invoice)
+
+    def extra_downloads(self):
+        number = self.kwargs["invoice_number"]
+        return [
+            ("E-invoice (UBL XML)", reverse("orders:invoice_ubl", kwargs={"invoice_number": number})),
+            ("Factur-X PDF", reverse("orders:invoice_facturx", kwargs={"invoice_number": number})),
+        ]
+
+
+class InvoiceEInvoiceView(InvoiceDocumentView):
+    """The invoice as an EN 16931 e-invoice: UBL 2.1 XML, or a Factur-X PDF/A-3 with the CII XML inside."""
+
+    syntax = "ubl"
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
+        self.check_order(invoice.order)
+        name = f"invoice-{file_safe(invoice.number)}-{file_safe(invoice.order.po_number)}"
+        try:
+            if self.syntax == "ubl":
+                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+                return response
+            data = invoice_facturx_pdf(invoice, request=request)
+        except EInvoiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:invoice_detail", invoice_number=invoice.number)
+        except PdfUnavailable as exc:
+            html_url = reverse("orders:invoice_detail", kwargs=self.kwargs)
+            return render(request, "orders/documents/pdf_unavailable.html",
+                          {"document": invoice_document(invoice), "html_url": html_url, "reason": str(exc)}, status=503)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
+        return response
+
+
+class ShipmentDocumentView(DocumentView):
+
+    def get_shipment(self) -> Shipment:
+        order = self.get_scoped_or_404(Order, po_number=self.kwargs["po_number"])
+        shipment = self.get_scoped_or_404(Shipment.objects.filter(order=order), pk=self.kwargs["shipment_id"])
+        self.check_order(order)
+        return shipment
+
+
+class PackingSlipView(ShipmentDocumentView):
+    html_url_name, pdf_url_name = "packing_slip", "packing_slip_pdf"
+
+    def get_document(self) -> Document:
+        return packing_slip_document(self.get_shipment())
+
+
+class ShippingLabelView(ShipmentDocumentView):
+    html_url_name, pdf_url_name = "shipping_label", "shipping_label_pdf"
+
+    def get_document(self) -> Document:
+        return shipping_label_document(self.get_shipment())
+
+
+# --- Invoice list ----------------------------------------------------------------------------------
+
+
+class InvoiceListView(MemberRequiredMixin, ListView):
+    """Invoices: finance and business admins, filtered by status, group, issue dates and PO number."""
+
+    required_roles = FINANCE_ROLES
+    template_name = "orders/documents/invoice_list.html"
+    context_object_name = "invoices"
+    paginate_by = 25
+
+    def get_queryset(self):
+        queryset, self.filterset = invoice_list(member=self.member, data=self.request.GET)
+        self.form = self.filterset.form
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        context["filtered"] = self.form.is_bound and any(self.request.GET.get(k) for k in self.form.fields)
+        return context

@@ -1,0 +1,434 @@
+"""Bank statement CSV import: parse, find PO and invoice numbers in free text, preview, then save.
+
+The same code runs twice: once for the preview (nothing saved) and once on confirm, inside one
+transaction, from the same file text. Any malformed line rejects the whole file (reported by line
+number) and nothing is saved. Every row carries a fingerprint (date, amount, reference and its
+occurrence in the file), and a unique constraint on (business, fingerprint) makes re-importing the
+same statement add nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Func, Value
+from django.db.models.functions import Upper
+
+from budgets.models import Budget
+from orders.finance.payments import payment_record
+from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
+from procurement.errors import ApplicationError
+from procurement.history import model_update
+from procurement.models import Business, Member
+from procurement.money import CENT
+
+MAX_WINDOW = 6  # a reference number spans at most this many words ("BPO 2026 0001 3")
+KEY_CHUNK = 900  # bind parameters per look-up query (SQLite's historic limit is 999)
+DATE_FORMATS = {
+    "%Y-%m-%d": "2026-03-31 (ISO)",
+    "%m/%d/%Y": "03/31/2026 (US)",
+    "%d/%m/%Y": "31/03/2026 (UK/EU)",
+    "%d.%m.%Y": "31.03.2026",
+}
+DEFAULT_MAPPING = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}
+
+
+class StatementError(ApplicationError):
+    """The file is rejected; `errors` lists each problem with its line number."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+# --- Reference parsing -----------------------------------------------------------------------------
+
+
+def number_key(value: str) -> str:
+    """A number as the bank may have mangled it: upper case, letters and digits only."""
+    return re.sub(r"[^A-Z0-9]", "", value.upper())
+
+
+def reference_windows(text: str) -> list[tuple[str, int, int]]:
+    """Every run of up to MAX_WINDOW consecutive words, glued without separators, that holds a digit.
+
+    "ach acme po 2026 000123" yields "PO2026000123" among others, so numbers survive lost dashes,
+    spaces instead of dashes and lower case. Returns (key, first word, last word + 1).
+    """
+    words = re.findall(r"[A-Za-z0-9]+", text.upper())
+    out = []
+    for start in range(len(words)):
+        key = ""
+        for end in range(start, min(start + MAX_WINDOW, len(words))):
+            key += words[end]
+            if len(key) >= 3 and any(ch.isdigit() for ch in key):
+                out.append((key, start, end + 1))
+    return out
+
+
+def _normalized(field_name: str):
+    expr = Upper(F(field_name))
+    for sep in ("-", " ", "/", ".", "_", "#", ":"):
+        expr = Func(expr, Value(sep), Value(""), function="REPLACE")
+    return expr
+
+
+def _lookup(queryset, field_name: str, keys: set[str]) -> dict[str, list]:
+    found: dict[str, list] = {}
+    keys = sorted(keys)
+    for i in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[i : i + KEY_CHUNK]
+        for obj in queryset.annotate(_key=_normalized(field_name)).filter(_key__in=chunk):
+            found.setdefault(obj._key, []).append(obj)
+    return found
+
+
+@dataclass
+class Reference:
+    """The business's numbers found in one free-text reference."""
+
+    invoices: list = field(default_factory=list)
+    orders: list = field(default_factory=list)
+    budgets: list = field(default_factory=list)
+
+    @property
+    def po_numbers(self) -> list[str]:
+        return [o.po_number for o in self.orders]
+
+    @property
+    def invoice_numbers(self) -> list[str]:
+        return [i.number for i in self.invoices]
+
+    @property
+    def blanket_po_numbers(self) -> list[str]:
+        return [b.po_number for b in self.budgets]
+
+
+def references_parse(*, business: Business, texts: list[str]) -> list[Reference]:
+    """Find the business's invoice, PO and blanket PO numbers in each text (a few queries for all texts).
+
+    Where one match lies inside a longer one (blanket PO "BPO-2026-0001" inside its release
+    "BPO-2026-0001-3"), the longer wins.
+    """
+    windows = [reference_windows(t or "") for t in texts]
+    keys = {key for ws in windows for key, _, _ in ws}
+    if not keys:
+        return [Reference() for _ in texts]
+    invoices = _lookup(Invoice.objects.filter(business=business).select_related("order"), "number", keys)
+    orders = _lookup(Order.objects.filter(business=business), "po_number", keys)
+    budgets = _lookup(Budget.objects.filter(business=business), "po_number", keys)
+    out = []
+    for ws in windows:
+        hits = []  # (start, end, kind, obj)
+        for key, start, end in ws:
+            for kind, table in (("invoices", invoices), ("orders", orders), ("budgets", budgets)):
+                for obj in table.get(key, []):
+                    hits.append((start, end, kind, obj))
+        kept = [
+            h for h in hits
+            if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)
+        ]
+        ref = Reference()
+        for _, _, kind, obj in sorted(kept, key=lambda h: h[0]):
+            bucket = getattr(ref, kind)
+            if obj not in bucket:
+                bucket.append(obj)
+        out.append(ref)
+    return out
+
+
+# --- CSV parsing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class StatementRow:
+    line: int
+    received_on: datetime.date
+    amount: Decimal
+    reference: str
+    fingerprint: str = ""
+    status: str = "unmatched"  # matched | ambiguous | unmatched | duplicate
+    targets: list = field(default_factory=list)  # invoices it will be applied to, in order
+    candidates: list = field(default_factory=list)  # invoices it may pay (ambiguous)
+    note: str = ""
+    ref: Reference | None = None
+
+
+def parse_amount(raw: str) -> Decimal:
+    text = (raw or "").strip().replace("\u00a0", "").replace(" ", "")
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()").lstrip("$€£").replace("USD", "").replace("EUR", "")
+    if "," in text and "." in text:
+        # The later separator is the decimal one: 1,234.56 or 1.234,56.
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".") if re.search(r",\d{2}$", text) else text.replace(",", "")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+        raise InvalidOperation(raw)
+    value = Decimal(text)
+    if negative:
+        value = -value
+    return abs(value).quantize(CENT)
+
+
+def decode_upload(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise StatementError(["The file is not text (expected a CSV file)."])
+
+
+def statement_parse(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:
+    """Parse a statement CSV into rows; any bad line rejects the file with every error by line number."""
+    mapping = {**DEFAULT_MAPPING, **{k: v for k, v in (mapping or {}).items() if v}}
+    if not text.strip():
+        raise StatementError(["The file is empty."])
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    errors: list[str] = []
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise StatementError([f"Line 1: {exc}"])
+    names = [h.strip().lower() for h in header]
+    columns = {}
+    for key in ("date", "amount", "reference"):
+        wanted = str(mapping[key]).strip().lower()
+        if wanted not in names:
+            errors.append(
+                f"Line 1: no column “{mapping[key]}” for the {key}. The file's columns are: "
+                + ", ".join(h.strip() for h in header if h.strip())
+            )
+        else:
+            columns[key] = names.index(wanted)
+    if errors:
+        raise StatementError(errors)
+    date_format = mapping["date_format"] if mapping["date_format"] in DATE_FORMATS else "%Y-%m-%d"
+    rows: list[StatementRow] = []
+    seen: dict[tuple, int] = {}
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"Line {reader.line_num}: {exc}")
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) < len(header):
+            errors.append(f"Line {line}: {len(record)} fields, expected {len(header)}.")
+            continue
+        raw_date, raw_amount = record[columns["date"]].strip(), record[columns["amount"]]
+        reference = " ".join(record[columns["reference"]].split())
+        try:
+            received_on = datetime.datetime.strptime(raw_date, date_format).date()
+        except ValueError:
+            errors.append(f"Line {line}: “{raw_date}” is not a date like {DATE_FORMATS[date_format]}.")
+            continue
+        try:
+            amount = parse_amount(raw_amount)
+        except (InvalidOperation, ValueError):
+            errors.append(f"Line {line}: “{raw_amount.strip()}” is not an amount.")
+            continue
+        if amount <= 0:
+            errors.append(f"Line {line}: the amount is zero.")
+            continue
+        identity = (received_on.isoformat(), str(amount), reference.upper())
+        seen[identity] = seen.get(identity, 0) + 1
+        fingerprint = hashlib.sha256("|".join([*identity, str(seen[identity])]).encode()).hexdigest()
+        rows.append(StatementRow(line=line, received_on=received_on, amount=amount, reference=reference, fingerprint=fingerprint))
+    if not rows and not errors:
+        errors.append("The file has no payment rows under its header.")
+    closed = {
+        (y, m) for y, m in MonthClose.objects.filter(business=business, closed=True).values_list("year", "month")
+    }
+    for row in rows:
+        if (row.received_on.year, row.received_on.month) in closed:
+            errors.append(f"Line {row.line}: {row.received_on:%B %Y} is closed; reopen it to import into it.")
+    if errors:
+        raise StatementError(errors)
+    return rows
+
+
+# --- Matching --------------------------------------------------------------------------------------
+
+
+def _open_invoices_by_order(business, order_ids) -> dict[int, list[Invoice]]:
+    out: dict[int, list[Invoice]] = {}
+    qs = (
+        Invoice.objects.filter(business=business, order_id__in=list(order_ids), total__gt=F("amount_paid"))
+        .exclude(status=Invoice.Status.VOID)
+        .select_related("order")
+        .order_by("issued_on", "id")
+    )
+    for inv in qs:
+        out.setdefault(inv.order_id, []).append(inv)
+    return out
+
+
+def statement_match(*, business: Business, rows: list[StatementRow]) -> list[StatementRow]:
+    """Decide for each row: matched (and to which invoices), ambiguous (candidates), unmatched, duplicate.
+
+    By number first: named invoices, then the named PO's open invoices (the one whose balance equals
+    the amount first, otherwise oldest first). A blanket PO alone, or no number at all, only suggests
+    invoices whose balance equals the amount: one such is a match for a blanket PO, otherwise ambiguous.
+    """
+    refs = references_parse(business=business, texts=[r.reference for r in rows])
+    fingerprints = [r.fingerprint for r in rows if r.fingerprint]
+    existing = set(
+        Payment.objects.filter(business=business, fingerprint__in=fingerprints).values_list("fingerprint", flat=True)
+    ) if fingerprints else set()
+    order_ids = {o.pk for ref in refs for o in ref.orders}
+    budget_ids = {b.pk for ref in refs for b in ref.budgets}
+    if budget_ids:
+        order_ids |= set(Order.objects.filter(business=business, budget_id__in=budget_ids).values_list("pk", flat=True))
+    open_by_order = _open_invoices_by_order(business, order_ids)
+    unnumbered = {r.amount for r, ref in zip(rows, refs) if not (ref.invoices or ref.orders or ref.budgets)}
+    by_amount: dict[Decimal, list[Invoice]] = {}
+    if unnumbered:
+        qs = (
+            Invoice.objects.filter(business=business, total__gt=F("amount_paid"))
+            .exclude(status=Invoice.Status.VOID)
+            .annotate(balance=F("total") - F("amount_paid"))
+            .filter(balance__in=list(unnumbered))
+            .select_related("order")
+            .order_by("issued_on", "id")
+        )
+        for inv in qs:
+            by_amount.setdefault(inv.balance, []).append(inv)
+    budget_orders: dict[int, list[int]] = {}
+    if budget_ids:
+        for oid, bid in Order.objects.filter(business=business, budget_id__in=budget_ids).values_list("pk", "budget_id"):
+            budget_orders.setdefault(bid, []).append(oid)
+
+    for row, ref in zip(rows, refs):
+        row.ref = ref
+        if row.fingerprint in existing:
+            row.status, row.note = "duplicate", "Already imported"
+            continue
+        if ref.invoices:
+            po_ids = {o.pk for o in ref.orders}
+            strays = [inv for inv in ref.invoices if po_ids and inv.order_id not in po_ids]
+            if strays:
+                row.status = "ambiguous"
+                row.candidates = ref.invoices + [i for oid in po_ids for i in open_by_order.get(oid, [])]
+                row.note = f"Invoice {strays[0].number} is not on PO {', '.join(ref.po_numbers)}"
+                continue
+            row.status = "matched"
+            row.targets = list(ref.invoices) + [
+                i for oid in po_ids for i in open_by_order.get(oid, []) if i not in ref.invoices
+            ]
+            if all(inv.total <= inv.amount_paid for inv in ref.invoices) and len(row.targets) == len(ref.invoices):
+                row.note = "Invoice already paid: the amount stays a credit"
+            continue
+        if ref.orders:
+            opens = [i for o in ref.orders for i in open_by_order.get(o.pk, [])]
+            if opens:
+                exact = [i for i in opens if i.total - i.amount_paid == row.amount]
+                row.status = "matched"
+                row.targets = exact[:1] + [i for i in opens if i not in exact[:1]]
+            else:
+                row.note = f"PO {', '.join(ref.po_numbers)} has no invoice with a balance due"
+            continue
+        if ref.budgets:
+            opens = [i for b in ref.budgets for oid in budget_orders.get(b.pk, []) for i in open_by_order.get(oid, [])]
+            exact = [i for i in opens if i.total - i.amount_paid == row.amount]
+            if len(exact) == 1:
+                row.status, row.targets = "matched", exact
+                row.note = f"Blanket PO {exact[0].order.blanket_po_number}: the one invoice of this amount"
+            elif opens:
+                row.status, row.candidates = "ambiguous", exact or opens
+                row.note = f"Blanket PO {', '.join(ref.blanket_po_numbers)}: several releases could be paid"
+            else:
+                row.note = f"Blanket PO {', '.join(ref.blanket_po_numbers)} has no invoice with a balance due"
+            continue
+        candidates = by_amount.get(row.amount, [])
+        if candidates:
+            row.status, row.candidates = "ambiguous", candidates[:10]
+            row.note = "No PO or invoice number; these invoices have this balance"
+        else:
+            row.note = "No PO or invoice number found"
+    return rows
+
+
+def payment_suggestions(*, business: Business, payments) -> dict[int, list[Invoice]]:
+    """For unmatched payments: the invoices their reference and amount point to (same rules as the import)."""
+    payments = list(payments)
+    if not payments:
+        return {}
+    rows = [StatementRow(line=0, received_on=p.received_on, amount=p.unapplied, reference=" ".join([p.reference, p.po_number, p.invoice_number]),
+                         fingerprint=None) for p in payments]
+    statement_match(business=business, rows=rows)
+    return {p.pk: (r.targets or r.candidates) for p, r in zip(payments, rows)}
+
+
+def statement_preview(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:
+    return statement_match(business=business, rows=statement_parse(business=business, text=text, mapping=mapping))
+
+
+@dataclass
+class ImportResult:
+    statement_import: StatementImport | None
+    matched: int = 0
+    to_resolve: int = 0
+    duplicates: int = 0
+    months: list = field(default_factory=list)
+
+
+@transaction.atomic
+def statement_import(*, business: Business, text: str, mapping: dict, filename: str, member: Member, acting_user) -> ImportResult:
+    """Save a previewed statement: one payment per new row, matched ones applied to their invoices.
+
+    All or nothing: a rejected file, or a concurrent import of the same rows, saves nothing. The
+    column mapping is remembered for the business's next upload.
+    """
+    rows = statement_preview(business=business, text=text, mapping=mapping)
+    result = ImportResult(statement_import=None)
+    new_rows = [r for r in rows if r.status != "duplicate"]
+    result.duplicates = len(rows) - len(new_rows)
+    model_update(
+        instance=business, acting_user=acting_user, update_fields=True,
+        fields={"statement_csv_mapping": {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}},
+    )
+    if not new_rows:
+        return result
+    result.statement_import = StatementImport.objects.create(
+        business=business, filename=filename[:255], rows=len(new_rows), imported_by=member
+    )
+    try:
+        with transaction.atomic():
+            for row in new_rows:
+                ref = row.ref
+                payment_record(
+                    business=business, received_on=row.received_on, amount=row.amount, acting_user=acting_user,
+                    method="Bank", reference=row.reference,
+                    po_number=(ref.po_numbers[0] if ref.po_numbers else (row.targets[0].order.po_number if row.targets else "")),
+                    invoice_number=ref.invoice_numbers[0] if ref.invoice_numbers else "",
+                    invoices=row.targets if row.status == "matched" else [],
+                    statement_import=result.statement_import, fingerprint=row.fingerprint, prefer_exact=True,
+                )
+                if row.status == "matched":
+                    result.matched += 1
+                else:
+                    result.to_resolve += 1
+    except IntegrityError:
+        raise StatementError(["These rows were imported at the same moment by someone else; nothing was saved."])
+    result.months = sorted({(r.received_on.year, r.received_on.month) for r in new_rows})
+    return result

@@ -1,0 +1,96 @@
+"""Reads for Your Orders, the order page and Find by PO number, and an order's timeline (who sees which order: orders.access)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from orders.access import orders_visible
+from orders.models import Approval, Order, OrderLine, Shipment, ShipmentLine
+from procurement.models import GroupMembership, Member
+
+Role = GroupMembership.Role
+
+
+def order_list(*, member: Member, status: str = "", group_id: int | None = None,
+               date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+               po_number: str = "") -> QuerySet:
+    qs = orders_visible(member=member).select_related("group", "buyer__user", "budget")
+    if status:
+        qs = qs.filter(status=status)
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    if date_from:
+        qs = qs.filter(placed_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(placed_at__date__lte=date_to)
+    if po_number:
+        qs = qs.filter(Q(po_number__icontains=po_number) | Q(blanket_po_number__icontains=po_number))
+    return qs.order_by("-placed_at", "-id")
+
+
+def order_find(*, member: Member, query: str) -> tuple[Order | None, QuerySet]:
+    """An exact PO number match (case-insensitive), else the partial matches."""
+    query = query.strip()
+    visible = orders_visible(member=member)
+    exact = visible.filter(po_number__iexact=query).first()
+    if exact is not None:
+        return exact, visible.none()
+    return None, visible.filter(
+        Q(po_number__icontains=query) | Q(blanket_po_number__icontains=query)
+    ).select_related("group", "buyer__user").order_by("-placed_at", "-id")
+
+
+def order_detail(*, business_id: int, po_number: str) -> Order | None:
+    return (
+        Order.objects.filter(business_id=business_id, po_number=po_number)
+        .select_related("group", "buyer__user", "budget", "decided_by__user")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            Prefetch("shipments", queryset=Shipment.objects.select_related("invoice").order_by("ship_date", "id").prefetch_related(
+                Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("id"))
+            )),
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver__user").order_by("decided_at", "id")),
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: datetime.datetime | datetime.date
+    title: str
+    detail: str = ""
+    kind: str = "body"
+
+
+def order_timeline(order: Order) -> list[TimelineEvent]:
+    """Placed, approvals, shipments (carrier and tracking number), delivered, cancelled; oldest first."""
+    events = [TimelineEvent(order.placed_at, "Order placed", f"by {order.buyer.name}")]
+    if order.needs_approval_reason:
+        events.append(TimelineEvent(order.placed_at, "Waiting for approval", order.needs_approval_reason, "warning"))
+    for approval in order.approvals.all():
+        if approval.decision == Approval.Decision.APPROVED:
+            events.append(TimelineEvent(approval.decided_at, "Approved", f"by {approval.approver.name}", "success"))
+        else:
+            events.append(TimelineEvent(approval.decided_at, "Rejected", f"by {approval.approver.name}: {approval.reason}", "danger"))
+    for shipment in order.shipments.all():
+        items = ", ".join(f"{sl.quantity} × {sl.order_line.sku}" for sl in shipment.lines.all())
+        # Ordered by when staff recorded it (ship_date is a day without a time).
+        events.append(TimelineEvent(shipment.created_at, f"Shipped with {shipment.carrier}",
+                                    f"Tracking number {shipment.tracking_number} · shipped {shipment.ship_date:%b %d, %Y} · {items}",
+                                    "primary"))
+    if order.delivered_at:
+        events.append(TimelineEvent(order.delivered_at, "Delivered", "", "success"))
+    if order.cancelled_at:
+        detail = "Unshipped items cancelled; their amount went back to the budget." if order.status != Order.Status.CANCELLED else "The order was cancelled; its amount went back to the budget."
+        events.append(TimelineEvent(order.cancelled_at, "Cancelled", detail, "secondary"))
+    return sorted(events, key=lambda e: e.when)
+
+
+def order_cancellable(order: Order) -> bool:
+    return order.status in (Order.Status.PENDING_APPROVAL, Order.Status.PLACED) and not any(
+        line.quantity_shipped for line in order.lines.all()
+    )

@@ -1,1 +1,0 @@
-"""Orders app views, one module per area (shop, documents, finance)."""
