@@ -17,7 +17,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from playwright.sync_api import expect
 
 from procurement.seed import DEMO_PASSWORD
-from tests.a11y import axe_violations
+from tests.support.a11y import axe_violations
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
