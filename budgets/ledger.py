@@ -212,6 +212,52 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
     )
 
 
+def budget_transferable(*, budget: Budget) -> Decimal:
+    """What is left on `budget` to roll over: amount - spent - what earlier transfers already took out."""
+    out = (
+        LedgerEntry.objects.filter(budget=budget, kind=LedgerEntry.Kind.TRANSFER_OUT).aggregate(t=Sum("amount"))["t"]
+        or Decimal("0.00")
+    )
+    return max(Decimal("0.00"), budget.amount - budget.spent - out).quantize(CENT)
+
+
+@transaction.atomic
+def budget_transfer(
+    *, source: Budget, target: Budget, amount: Decimal, acting_user, note: str = ""
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move `amount` of what is left on `source` to `target` (a period's rollover into the next).
+
+    Locks both budget rows in id order. Writes a transfer-out entry on `source` and a transfer-in entry
+    on `target` naming each other, and raises `target.amount` (recorded in its history). `source.spent`
+    is untouched: money rolled over was never spent; what is left on `source` afterwards has lapsed.
+    """
+    amount = _cents(amount, "transfer")
+    if source.pk == target.pk or source.business_id != target.business_id:
+        raise BudgetError("A transfer moves money between two budgets of one business.")
+    first, second = sorted([source.pk, target.pk])
+    locked = {pk: budget_lock(budget_id=pk, business_id=source.business_id) for pk in (first, second)}
+    src, dst = locked[source.pk], locked[target.pk]
+    available = budget_transferable(budget=src)
+    if amount > available:
+        raise InsufficientFunds(
+            f"Cannot transfer {amount}: only {available} {src.currency} is left on {src.po_number}.", available=available
+        )
+    out = LedgerEntry.objects.create(
+        business_id=src.business_id, budget=src, kind=LedgerEntry.Kind.TRANSFER_OUT, amount=amount,
+        note=note or f"Rolled over to {dst.po_number}", created_by=acting_user,
+    )
+    entry_in = LedgerEntry.objects.create(
+        business_id=dst.business_id, budget=dst, kind=LedgerEntry.Kind.TRANSFER_IN, amount=amount, counterpart=out,
+        note=note or f"Rolled over from {src.po_number}", created_by=acting_user,
+    )
+    dst.amount += amount
+    dst._history_user = acting_user
+    dst._change_reason = f"Rollover of {amount} from {src.po_number}"
+    dst.save(update_fields=["amount"])
+    target.amount = dst.amount
+    return out, entry_in
+
+
 def _cents(amount, what: str) -> Decimal:
     """A positive amount in whole cents, or BudgetError (never rounded silently)."""
     amount = Decimal(amount)

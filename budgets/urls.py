@@ -16,4 +16,5 @@ urlpatterns = [
     path(GROUP + "<int:budget_id>/edit/", views.BudgetEditView.as_view(), name="budget_edit"),
     path(GROUP + "<int:budget_id>/close/", views.BudgetCloseView.as_view(), name="budget_close"),
     path(GROUP + "<int:budget_id>/allocations/", views.AllocationsView.as_view(), name="allocations"),
+    path(GROUP + "<int:budget_id>/allocations/automatic/", views.AllocationRuleView.as_view(), name="allocation_rule"),
 ]

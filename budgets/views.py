@@ -14,8 +14,8 @@ from django.views.generic import FormView, TemplateView
 from procurement.models import Group, GroupMembership, Member
 from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
 
-from . import selectors, services
-from .forms import AllocationFormSet, BudgetForm, DistributeForm
+from . import automatic, recurring, selectors, services
+from .forms import AllocationFormSet, AllocationRuleForm, BudgetCreateForm, BudgetForm, DistributeForm
 from .models import Budget
 
 Role = GroupMembership.Role
@@ -77,7 +77,7 @@ class BudgetListView(GroupAdminMixin, TemplateView):
 
 class BudgetCreateView(GroupAdminMixin, FormView):
     template_name = "budgets/budget_form.html"
-    form_class = BudgetForm
+    form_class = BudgetCreateForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "business": self.business}
@@ -94,7 +94,12 @@ class BudgetCreateView(GroupAdminMixin, FormView):
 
     def form_valid(self, form):
         try:
-            budget = services.budget_create(group=self.group, acting_user=self.request.user, **form.service_fields())
+            if form.repeating:
+                budget = recurring.budget_series_create(
+                    group=self.group, acting_user=self.request.user, **form.series_fields()
+                )
+            else:
+                budget = services.budget_create(group=self.group, acting_user=self.request.user, **form.service_fields())
         except ValidationError as exc:
             _form_errors(form, exc)
             return self.form_invalid(form)
@@ -151,6 +156,9 @@ class BudgetDetailView(BudgetMixin, TemplateView):
             page_obj=ledger,
             ledger=ledger.object_list,
             history=selectors.budget_history(budget=self.budget),
+            series=self.budget.series,
+            periods=selectors.budget_series_periods(budget=self.budget),
+            rule=automatic.AllocationRule.objects.filter(budget=self.budget).first(),
             **kwargs,
         )
 
@@ -215,12 +223,21 @@ class AllocationsView(BudgetMixin, TemplateView):
         return self.render_rows(rows)
 
     def add_all(self, rows):
-        added = list(self.candidates(rows, buyers_only=True))
+        """Every active member who can buy (buyers and group admins); says who was added and who was
+        left out, and why."""
+        in_rows = {member_id for member_id, _ in rows}
+        added = [m for m in automatic.buying_members(budget=self.budget) if m.pk not in in_rows]
         rows.extend((m.pk, "") for m in added)
         if added:
-            messages.info(self.request, f"{len(added)} group member(s) added. Enter amounts, then Save.")
+            messages.info(
+                self.request,
+                f"Added {', '.join(m.name for m in added)}. Enter amounts, then Save.",
+            )
         else:
-            messages.info(self.request, "Every group member with a buying role already has an allocation row.")
+            messages.info(self.request, "Every group member who can buy already has an allocation row.")
+        left_out = automatic.group_members_left_out(budget=self.budget)
+        if left_out:
+            messages.info(self.request, "Left out: " + "; ".join(f"{m.name} ({why})" for m, why in left_out) + ".")
         return self.render_rows(rows)
 
     def remove(self, rows):
@@ -343,7 +360,10 @@ class AllocationsView(BudgetMixin, TemplateView):
             for form, member_id in zip(formset.forms, form_ids)
         ]
         candidates = self.candidates([(i, None) for i in form_ids], buyers_only=False)
+        rule = automatic.AllocationRule.objects.filter(budget=self.budget).first()
         context = self.get_context_data(
+            rule=rule,
+            rule_form=AllocationRuleForm(initial={"mode": rule.mode, "amount": rule.amount} if rule else {}),
             formset=formset,
             table=table,
             candidates=candidates,
@@ -352,6 +372,46 @@ class AllocationsView(BudgetMixin, TemplateView):
             unsaved=any(r["allocation"] is None for r in table),
         )
         return self.render_to_response(context)
+
+
+class AllocationRuleView(BudgetMixin, FormView):
+    """**Set automatic allocation**: keep the rule and apply it now (POST from the Allocations page)."""
+
+    template_name = "budgets/allocation_rule.html"
+    form_class = AllocationRuleForm
+
+    def get_initial(self):
+        rule = automatic.AllocationRule.objects.filter(budget=self.budget).first()
+        return {"mode": rule.mode, "amount": rule.amount} if rule else {"mode": automatic.AllocationRule.Mode.EQUAL}
+
+    def post(self, request, *args, **kwargs):
+        if not self.budget.is_active:
+            messages.error(request, "The budget is closed; its allocations can no longer change.")
+            return redirect(self.budget_url())
+        if "remove_rule" in request.POST:
+            automatic.allocation_rule_remove(budget=self.budget, acting_user=request.user)
+            messages.success(request, "Automatic allocation is off. The allocations stay as they are.")
+            return redirect(self.budget_url("allocations"))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            outcome = automatic.allocation_rule_set(
+                budget=self.budget, mode=form.cleaned_data["mode"], amount=form.cleaned_data["amount"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        parts = ["Automatic allocation is set; members who join the group later get theirs when they join."]
+        if outcome.added:
+            parts.append("Added " + ", ".join(f"{m.name} ({a:.2f})" for m, a in outcome.added) + ".")
+        if outcome.changed:
+            parts.append("Changed " + ", ".join(f"{m.name} ({old:.2f} → {new:.2f})" for m, old, new in outcome.changed) + ".")
+        messages.success(self.request, " ".join(parts))
+        for member, why in outcome.left_out:
+            messages.warning(self.request, f"{member.name} was left out: {why}.")
+        return redirect(self.budget_url("allocations"))
 
 
 def _row_member_id(form) -> int | None:

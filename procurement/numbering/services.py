@@ -17,6 +17,8 @@ from django.db import transaction
 from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import counter_last, counter_next, counter_peek, counters_last
 from procurement.numbering.patterns import (
+    BLANKET_PO_PATTERN,
+    blanket_po_render,
     invoice_number_format,
     pattern_render,
     pattern_validate,
@@ -110,3 +112,13 @@ def group_po_pattern_update(*, group: Group, po_pattern: str, acting_user) -> Gr
     group._history_user = acting_user
     group.save(update_fields=["po_pattern"])
     return group
+
+
+def blanket_po_number(*, group: Group, period: str, on: datetime.date | None = None,
+                      pattern: str | None = None) -> str:
+    """The Blanket PO number of one period of a recurring budget (``BPO-ENG-2026-Q3``).
+
+    Rendered from the blanket PO pattern (``patterns.BLANKET_PO_PATTERN`` unless `pattern` is given);
+    the caller (budgets) makes it unique among the business's Blanket POs.
+    """
+    return blanket_po_render(pattern or BLANKET_PO_PATTERN, period=period, group=group, on=on)
