@@ -10,6 +10,8 @@ GROUP = "business-settings/groups/<int:group_id>/budgets/"
 
 urlpatterns = [
     path("budgets/", views.BudgetOverviewView.as_view(), name="budget_overview"),
+    path("budgets/download/", views.BulkDownloadView.as_view(), name="bulk_download"),
+    path("budgets/upload/", views.BulkUploadView.as_view(), name="bulk_upload"),
     path(GROUP, views.BudgetListView.as_view(), name="budget_list"),
     path(GROUP + "new/", views.BudgetCreateView.as_view(), name="budget_create"),
     path(GROUP + "<int:budget_id>/", views.BudgetDetailView.as_view(), name="budget_detail"),

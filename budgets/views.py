@@ -6,15 +6,16 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from procurement.models import Group, GroupMembership, Member
-from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
+from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 
-from . import automatic, recurring, selectors, services
+from . import automatic, bulk, recurring, selectors, services
 from .forms import AllocationFormSet, AllocationRuleForm, BudgetCreateForm, BudgetForm, DistributeForm
 from .models import Budget
 
@@ -429,3 +430,60 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+BULK_SESSION_KEY = "budgets_bulk_rows"
+
+
+class BulkDownloadView(BusinessAdminRequiredMixin, TemplateView):
+    """Every budget and its allocations as CSV (``?format=csv``) or XLSX (``?format=xlsx``)."""
+
+    def get(self, request, *args, **kwargs):
+        stamp = timezone.localdate().isoformat()
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                bulk.bulk_xlsx(business=self.business),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="budgets-{stamp}.xlsx"'
+            return response
+        response = HttpResponse(bulk.bulk_csv(business=self.business), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="budgets-{stamp}.csv"'
+        return response
+
+
+class BulkUploadView(BusinessAdminRequiredMixin, TemplateView):
+    """Upload an edited file, see every change and every error by row, then confirm (all or nothing)."""
+
+    template_name = "budgets/bulk.html"
+
+    def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            return self.confirm()
+        upload = request.FILES.get("file")
+        if upload is None:
+            return self.render_to_response(self.get_context_data(file_error="Choose a CSV or XLSX file to upload."))
+        if upload.size > 5 * 1024 * 1024:
+            return self.render_to_response(self.get_context_data(file_error="The file is larger than 5 MB."))
+        try:
+            rows = bulk.bulk_read(name=upload.name, content=upload.read())
+        except bulk.BulkFileError as exc:
+            return self.render_to_response(self.get_context_data(file_error=str(exc)))
+        plan = bulk.bulk_plan(business=self.business, rows=rows)
+        if plan.valid and plan.changed:
+            request.session[BULK_SESSION_KEY] = rows
+        else:
+            request.session.pop(BULK_SESSION_KEY, None)
+        return self.render_to_response(self.get_context_data(plan=plan, file_name=upload.name))
+
+    def confirm(self):
+        rows = self.request.session.pop(BULK_SESSION_KEY, None)
+        if not rows:
+            messages.error(self.request, "Upload the file again: there is nothing waiting to be saved.")
+            return redirect("budgets:bulk_upload")
+        try:
+            plan = bulk.bulk_apply(business=self.business, rows=rows, acting_user=self.request.user)
+        except ValidationError as exc:
+            return self.render_to_response(self.get_context_data(apply_errors=exc.messages))
+        messages.success(self.request, f"Saved: {len(plan.changed)} budget row(s) changed.")
+        return redirect("budgets:budget_overview")
