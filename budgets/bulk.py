@@ -277,7 +277,7 @@ def bulk_apply(*, business: Business, rows: list[dict[str, str]], acting_user) -
             if budget is None:
                 budget = budget_create(
                     group=row.group, acting_user=acting_user, po_number=row.po_number, note_to_buyers="",
-                    low_funds_alert=None, show_balance_to_buyers=True, allow_unallocated_spend=False, **row.fields,
+                    low_funds_alert=None, show_balance_to_buyers=True, runout_alert_days=None, allow_unallocated_spend=False, **row.fields,
                 )
                 if row.allocations:
                     allocations_save(budget=budget, amounts=row.allocations, acting_user=acting_user)

@@ -23,7 +23,7 @@ class BudgetForm(forms.ModelForm):
         model = Budget
         fields = [
             "name", "po_number", "amount", "currency", "start_date", "end_date", "note_to_buyers", "policy",
-            "low_funds_alert", "show_balance_to_buyers", "allow_unallocated_spend",
+            "low_funds_alert", "runout_alert_days", "show_balance_to_buyers", "allow_unallocated_spend",
         ]
         widgets = {
             "start_date": DATE,
@@ -35,6 +35,7 @@ class BudgetForm(forms.ModelForm):
             "po_number": "Blanket PO number",
             "policy": "When funds run out",
             "low_funds_alert": "Low-funds alert at",
+            "runout_alert_days": "Also alert when it will run out this many days before the end",
             "show_balance_to_buyers": "Buyers see the remaining balance",
             "allow_unallocated_spend": "Members without an allocation may spend the unallocated remainder",
         }

@@ -174,6 +174,7 @@ def budget_charge(
     )
     locked.spent += amount
     _low_funds_alert(locked)
+    _runout_alert(locked)
     budget.spent = locked.spent
     return entry
 
@@ -266,6 +267,44 @@ def _cents(amount, what: str) -> Decimal:
     if amount != amount.quantize(CENT):
         raise BudgetError(f"The amount to {what} must be in whole cents.")
     return amount.quantize(CENT)
+
+
+def _alert_recipients(budget: Budget) -> list[str]:
+    return sorted(
+        set(
+            Member.objects.filter(
+                business_id=budget.business_id, is_active=True, memberships__group_id=budget.group_id,
+                memberships__role=GroupMembership.Role.GROUP_ADMIN,
+            ).values_list("user__email", flat=True)
+        )
+        | set(
+            Member.objects.filter(business_id=budget.business_id, is_active=True, is_business_admin=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _runout_alert(budget: Budget) -> None:
+    """One email when, at the current rate, the money runs out more than N days before the period ends."""
+    if budget.runout_alert_days is None or budget.runout_alert_sent_at is not None:
+        return
+    from .forecast import budget_forecasts  # noqa: PLC0415 - reads the ledger just written
+
+    forecast = budget_forecasts(budgets=[budget])[budget.pk]
+    if forecast.days_early is None or forecast.days_early <= budget.runout_alert_days:
+        return
+    Budget.objects.filter(pk=budget.pk).update(runout_alert_sent_at=timezone.now())
+    budget.runout_alert_sent_at = timezone.now()
+    recipients = _alert_recipients(budget)
+    if not recipients:
+        return
+    subject = f"{budget.name} ({budget.po_number}) will run out on {forecast.runout:%d %b %Y}"
+    body = (
+        f"At the current spending rate of {forecast.rate} {budget.currency} a day, the Blanket PO {budget.po_number} "
+        f"({budget.name}) runs out on {forecast.runout:%d %b %Y}, {forecast.days_early} days before the period ends "
+        f"on {budget.end_date:%d %b %Y}. {budget.amount - budget.spent} {budget.currency} remains of {budget.amount}."
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
 
 
 def _low_funds_alert(budget: Budget) -> None:

@@ -99,6 +99,12 @@ class Budget(models.Model):
         help_text="Group admins get one email when the remaining balance drops to this amount.",
     )
     low_funds_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    runout_alert_days = models.PositiveSmallIntegerField(
+        "run-out alert: days before the end", null=True, blank=True,
+        help_text="Group admins get one email when, at the current spending rate, the money will run out "
+                  "more than this many days before the period ends.",
+    )
+    runout_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     show_balance_to_buyers = models.BooleanField("buyers see the remaining balance", default=True)
     allow_unallocated_spend = models.BooleanField(
         "members without an allocation may spend the unallocated remainder", default=False

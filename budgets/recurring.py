@@ -30,7 +30,10 @@ from .services import EDITABLE_FIELDS
 CENT = Decimal("0.01")
 SERIES_FIELDS = ("repeats", "ends_on", "rollover", "rollover_cap_amount", "rollover_cap_percent", "allocations_mode")
 #: Settings a new period takes over from the period before it.
-CARRIED_FIELDS = ("name", "note_to_buyers", "policy", "low_funds_alert", "show_balance_to_buyers", "allow_unallocated_spend")
+CARRIED_FIELDS = (
+    "name", "note_to_buyers", "policy", "low_funds_alert", "show_balance_to_buyers", "allow_unallocated_spend",
+    "runout_alert_days",
+)
 
 
 def series_errors(*, start_date: datetime.date, repeats: str, ends_on, rollover: str,

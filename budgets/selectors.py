@@ -96,7 +96,7 @@ def _changes(model, rows) -> list[Change]:
             diffs = [
                 (model._meta.get_field(c.field).verbose_name, _shown(model, c.field, c.old), _shown(model, c.field, c.new))
                 for c in delta.changes
-                if c.field not in ("low_funds_alert_sent_at",)
+                if c.field not in ("low_funds_alert_sent_at", "runout_alert_sent_at")
             ]
         result.append((row, diffs))
     return result

@@ -15,7 +15,7 @@ from django.views.generic import FormView, TemplateView
 from procurement.models import Group, GroupMembership, Member
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 
-from . import automatic, bulk, recurring, selectors, services
+from . import automatic, bulk, forecast, recurring, selectors, services, whatif
 from .forms import AllocationFormSet, AllocationRuleForm, BudgetCreateForm, BudgetForm, DistributeForm
 from .models import Budget
 
@@ -31,7 +31,9 @@ class BudgetOverviewView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         page = Paginator(selectors.budgets_visible_to(member=self.member), 25).get_page(self.request.GET.get("page"))
         admin_groups = member_group_ids(self.member, Role.GROUP_ADMIN)
+        forecasts = forecast.budget_forecasts(budgets=page.object_list)
         for budget in page:
+            budget.forecast = forecasts[budget.pk]
             budget.can_manage = self.member.is_business_admin or budget.group_id in admin_groups
             budget.balance_visible = budget.can_manage or budget.show_balance_to_buyers
             if budget.my_allocated is not None:
@@ -73,6 +75,9 @@ class BudgetListView(GroupAdminMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         page = Paginator(selectors.budgets_of_group(group=self.group), 25).get_page(self.request.GET.get("page"))
+        forecasts = forecast.budget_forecasts(budgets=page.object_list)
+        for budget in page:
+            budget.forecast = forecasts[budget.pk]
         return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
 
 
@@ -131,6 +136,16 @@ class BudgetEditView(BudgetMixin, FormView):
         return redirect(self.budget_url())
 
     def form_valid(self, form):
+        if "check_impact" in self.request.POST:
+            threshold, error = _threshold(self.request.POST.get("what_if_threshold", ""))
+            if error:
+                return self.render_to_response(self.get_context_data(form=form, threshold_error=error))
+            data = form.cleaned_data
+            impact = whatif.budget_impact(budget=self.budget, proposal=whatif.current_proposal(
+                budget=self.budget, amount=data["amount"], policy=data["policy"], approval_threshold=threshold,
+                allow_unallocated_spend=data["allow_unallocated_spend"],
+            ))
+            return self.render_to_response(self.get_context_data(form=form, impact=impact))
         try:
             services.budget_update(budget=self.budget, acting_user=self.request.user, **form.service_fields())
         except ValidationError as exc:
@@ -140,7 +155,11 @@ class BudgetEditView(BudgetMixin, FormView):
         return redirect(self.budget_url())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=f"Edit {self.budget.name}", **kwargs)
+        threshold = self.request.POST.get("what_if_threshold") if self.request.method == "POST" else None
+        if threshold is None:
+            threshold = self.group.approval_threshold if self.group.approval_threshold is not None else ""
+        return super().get_context_data(title=f"Edit {self.budget.name}", check_impact=True,
+                                        what_if_threshold=threshold, **kwargs)
 
 
 class BudgetDetailView(BudgetMixin, TemplateView):
@@ -149,6 +168,9 @@ class BudgetDetailView(BudgetMixin, TemplateView):
     def get_context_data(self, **kwargs):
         allocations = selectors.budget_allocations(budget=self.budget)
         allocated = sum((a.amount for a in allocations), Decimal("0.00"))
+        per_allocation = forecast.allocation_forecasts(budget=self.budget, allocations=allocations)
+        for a in allocations:
+            a.forecast = per_allocation[a.pk]
         ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             allocations=allocations,
@@ -158,6 +180,7 @@ class BudgetDetailView(BudgetMixin, TemplateView):
             ledger=ledger.object_list,
             history=selectors.budget_history(budget=self.budget),
             series=self.budget.series,
+            forecast=forecast.budget_forecasts(budgets=[self.budget])[self.budget.pk],
             periods=selectors.budget_series_periods(budget=self.budget),
             rule=automatic.AllocationRule.objects.filter(budget=self.budget).first(),
             **kwargs,
@@ -207,6 +230,8 @@ class AllocationsView(BudgetMixin, TemplateView):
             return self.remove(rows)
         if action == "distribute":
             return self.distribute(rows, formset)
+        if action == "check_impact":
+            return self.check_impact(formset)
         return self.save(formset)
 
     # --- actions ------------------------------------------------------------------------------
@@ -275,6 +300,16 @@ class AllocationsView(BudgetMixin, TemplateView):
         rows = [(member_id, amount) for (member_id, _), amount in zip(rows, amounts)]
         messages.info(self.request, f"{total} {self.budget.currency} distributed over {shared} row(s). Save to keep it.")
         return self.render_rows(rows)
+
+    def check_impact(self, formset):
+        """Replay the last 90 days against the allocations on the page (nothing saved)."""
+        if not formset.is_valid():
+            return self.render_rows(None, formset=formset, summary=self.row_errors(formset))
+        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in formset.forms}
+        proposal = whatif.current_proposal(budget=self.budget)
+        proposal = whatif.Proposal(**{**proposal.__dict__, "allocations": {**proposal.allocations, **amounts}})
+        self.impact = whatif.budget_impact(budget=self.budget, proposal=proposal)
+        return self.render_rows(None, formset=formset)
 
     def save(self, formset):
         if not formset.is_valid():
@@ -363,6 +398,7 @@ class AllocationsView(BudgetMixin, TemplateView):
         candidates = self.candidates([(i, None) for i in form_ids], buyers_only=False)
         rule = automatic.AllocationRule.objects.filter(budget=self.budget).first()
         context = self.get_context_data(
+            impact=getattr(self, "impact", None),
             rule=rule,
             rule_form=AllocationRuleForm(initial={"mode": rule.mode, "amount": rule.amount} if rule else {}),
             formset=formset,
@@ -413,6 +449,20 @@ class AllocationRuleView(BudgetMixin, FormView):
         for member, why in outcome.left_out:
             messages.warning(self.request, f"{member.name} was left out: {why}.")
         return redirect(self.budget_url("allocations"))
+
+
+def _threshold(raw: str) -> tuple[Decimal | None, str]:
+    """The what-if approval threshold typed on the edit page (blank: none)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None, ""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None, "Enter the approval threshold as an amount, or leave it blank."
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        return None, "Enter the approval threshold as an amount of zero or more, in cents."
+    return value, ""
 
 
 def _row_member_id(form) -> int | None:
