@@ -119,10 +119,10 @@ class BudgetCreateForm(BudgetForm):
         widget=forms.RadioSelect, help_text="What happens to the unspent money when a period ends.",
     )
     rollover_cap_amount = forms.DecimalField(
-        label="Cap: at most this amount", required=False, max_digits=14, decimal_places=2, min_value=Decimal("0"),
+        label="Cap: at most this much money", required=False, max_digits=14, decimal_places=2, min_value=Decimal("0"),
     )
     rollover_cap_percent = forms.DecimalField(
-        label="Cap: at most this percentage of the period's amount", required=False, max_digits=5,
+        label="Cap: at most this percentage of the period's budget", required=False, max_digits=5,
         decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"),
     )
     allocations_mode = forms.ChoiceField(

@@ -28,8 +28,8 @@ class BudgetSeries(models.Model):
 
     class Rollover(models.TextChoices):
         OFF = "off", "Off: unspent money lapses"
-        FULL = "full", "Full: the unspent amount carries into the next period"
-        CAPPED = "capped", "Capped: carry up to an amount or a percentage"
+        FULL = "full", "Full: the unspent money carries into the next period"
+        CAPPED = "capped", "Capped: carry up to a limit in money or a percentage"
 
     class AllocationsMode(models.TextChoices):
         REPEAT = "repeat", "Repeat the allocations as they were"
