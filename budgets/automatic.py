@@ -18,12 +18,12 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from procurement.models import GroupMembership, Member
+from procurement.money import CENT, ZERO
 
 from .ledger import budget_lock
 from .models import Allocation, AllocationRule, Budget
 from .services import AMOUNT_MAX, allocation_distribute_evenly
 
-CENT = Decimal("0.01")
 BUYING_ROLES = (GroupMembership.Role.BUYER, GroupMembership.Role.GROUP_ADMIN)
 
 
@@ -74,11 +74,11 @@ def _targets(*, rule: AllocationRule, budget: Budget, members: list[Member],
     if rule.mode == AllocationRule.Mode.FIXED:
         wanted = {m.pk: rule.amount for m in members}
     elif members:
-        shares = allocation_distribute_evenly(total=max(Decimal("0.00"), budget.amount - reserved), count=len(members))
+        shares = allocation_distribute_evenly(total=max(ZERO, budget.amount - reserved), count=len(members))
         wanted = {m.pk: share for m, share in zip(members, shares)}
     else:
         wanted = {}
-    return {pk: max(amount, existing[pk].spent if pk in existing else Decimal("0.00")) for pk, amount in wanted.items()}
+    return {pk: max(amount, existing[pk].spent if pk in existing else ZERO) for pk, amount in wanted.items()}
 
 
 @transaction.atomic
@@ -103,7 +103,7 @@ def allocation_rule_apply_to_budget(*, budget: Budget, acting_user, rule: Alloca
     for pk, allocation in existing.items():
         if pk not in by_id and allocation.amount > allocation.spent:
             final[pk] = allocation.spent
-    reserved = sum((amount for pk, amount in final.items() if pk not in by_id), Decimal("0.00"))
+    reserved = sum((amount for pk, amount in final.items() if pk not in by_id), ZERO)
     wanted = _targets(rule=rule, budget=locked, members=members, existing=existing, reserved=reserved)
     # Lower first (frees room), then raise and add in name order while the total fits.
     for pk, amount in wanted.items():
@@ -114,11 +114,11 @@ def allocation_rule_apply_to_budget(*, budget: Budget, acting_user, rule: Alloca
         current = final.get(member.pk)
         if current is not None and amount <= current:
             continue
-        room = locked.amount - sum(final.values(), Decimal("0.00")) + (current or Decimal("0.00"))
-        if amount > room and rule.mode == AllocationRule.Mode.EQUAL and room > (current or Decimal("0.00")):
+        room = locked.amount - sum(final.values(), ZERO) + (current or ZERO)
+        if amount > room and rule.mode == AllocationRule.Mode.EQUAL and room > (current or ZERO):
             amount = room  # an equal share gets what is left when others already spent more than theirs
         elif amount > room:
-            outcome.left_out.append((member, f"only {max(room, Decimal('0.00')):.2f} is left unallocated"))
+            outcome.left_out.append((member, f"only {max(room, ZERO):.2f} is left unallocated"))
             continue
         final[member.pk] = amount
     changed, created = [], []

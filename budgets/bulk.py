@@ -19,12 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from procurement.models import Business, Group, GroupMembership, Member
+from procurement.money import CENT, ZERO
 
 from .models import Allocation, Budget
 from .services import AMOUNT_MAX, PO_NUMBER_RE, allocations_save, budget_create, budget_update
 
 HEADER = ["group", "blanket_po", "name", "period_start", "period_end", "amount", "policy", "allocations"]
-CENT = Decimal("0.01")
 MAX_ROWS = 5000
 
 
@@ -249,8 +249,8 @@ def bulk_plan(*, business: Business, rows: list[dict[str, str]]) -> Plan:
                     continue
                 plan.allocations[member_id] = value
                 plan.changes.append(f"allocation {email}: {existing.amount} → {value}")
-        final_total = sum((a.amount for mid, a in current.items() if mid not in wanted), Decimal("0.00")) + sum(
-            wanted.values(), Decimal("0.00"))
+        final_total = sum((a.amount for mid, a in current.items() if mid not in wanted), ZERO) + sum(
+            wanted.values(), ZERO)
         if final_total > amount:
             errors.append(f"allocations: they add up to {final_total}, more than the amount {amount}.")
         if budget is not None:

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from procurement.fields import fields_check
 from procurement.models import Group, GroupMembership
+from procurement.money import CENT, ZERO
 from procurement.numbering.services import blanket_po_number
 
 from .automatic import allocation_rule_apply_to_budget, allocation_rule_copy
@@ -27,7 +28,6 @@ from .models import Allocation, Budget, BudgetSeries
 from .periods import period_bounds, period_label
 from .services import EDITABLE_FIELDS
 
-CENT = Decimal("0.01")
 SERIES_FIELDS = ("repeats", "ends_on", "rollover", "rollover_cap_amount", "rollover_cap_percent", "allocations_mode")
 #: Settings a new period takes over from the period before it.
 CARRIED_FIELDS = (
@@ -110,9 +110,9 @@ def budget_series_create(*, group: Group, acting_user, today: datetime.date | No
 
 def rollover_amount(*, series: BudgetSeries, unspent: Decimal, period_amount: Decimal) -> Decimal:
     """How much of `unspent` carries into the next period under the series' rollover."""
-    unspent = max(Decimal("0.00"), unspent)
+    unspent = max(ZERO, unspent)
     if series.rollover == BudgetSeries.Rollover.OFF:
-        return Decimal("0.00")
+        return ZERO
     if series.rollover == BudgetSeries.Rollover.FULL:
         return unspent.quantize(CENT)
     caps = [unspent]
@@ -193,7 +193,7 @@ def _allocations_for_new_period(*, series: BudgetSeries, old: Budget, new: Budge
             role__in=[GroupMembership.Role.BUYER, GroupMembership.Role.GROUP_ADMIN],
         ).values_list("member_id", flat=True)
     )
-    rows, total = [], Decimal("0.00")
+    rows, total = [], ZERO
     for allocation in Allocation.objects.filter(budget=old).order_by("id"):
         if allocation.member_id not in can_buy or total + allocation.amount > new.amount:
             continue

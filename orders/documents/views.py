@@ -7,13 +7,13 @@ group admins of the order's group and business admins see every document of it.
 
 from __future__ import annotations
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import ListView, View
 
+from orders.access import FINANCE_ROLES, order_visible_to
 from orders.documents.rendering import (
     Document,
     PdfUnavailable,
@@ -23,21 +23,9 @@ from orders.documents.rendering import (
     packing_slip_document,
     shipping_label_document,
 )
+from orders.documents.selectors import invoice_list
 from orders.models import Invoice, Order, Shipment
-from procurement.models import Group
-from procurement.tenancy import (
-    MemberRequiredMixin,
-    Role,
-    member_group_ids,
-    member_has_role,
-)
-
-DOCUMENT_ROLES = (Role.APPROVER, Role.FINANCE, Role.GROUP_ADMIN)
-
-
-def member_may_see_order_documents(member, order: Order) -> bool:
-    return order.buyer_id == member.pk or member_has_role(member, *DOCUMENT_ROLES, group=order.group_id)
-
+from procurement.tenancy import MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
     """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
@@ -76,7 +64,7 @@ class DocumentView(MemberRequiredMixin, View):
         return HttpResponse(document_html(document, request=request, extra={"pdf_url": pdf_url}))
 
     def check_order(self, order: Order) -> None:
-        if not member_may_see_order_documents(self.member, order):
+        if not order_visible_to(order=order, member=self.member):
             raise PermissionDenied("Only the buyer, the group's approvers, finance and admins see this document.")
 
 
@@ -115,70 +103,17 @@ class ShippingLabelView(ShipmentDocumentView):
 # --- Invoice list ----------------------------------------------------------------------------------
 
 
-class InvoiceFilterForm(forms.Form):
-    po_number = forms.CharField(label="PO number", required=False, max_length=64)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
-    group = forms.ModelChoiceField(label="Group", required=False, queryset=Group.objects.none(), empty_label="All groups")
-    issued_from = forms.DateField(label="Issued from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    issued_to = forms.DateField(label="Issued to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, groups, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
-        if start and end and start > end:
-            self.add_error("issued_to", "The end date is before the start date.")
-        return cleaned
-
-
-def invoices_visible_to(member, queryset):
-    """Business admins see every invoice of the business; finance members those of their groups."""
-    if member.is_business_admin:
-        return queryset
-    return queryset.filter(order__group_id__in=member_group_ids(member, Role.FINANCE))
-
-
-def invoices_filtered(queryset, data: dict):
-    if data.get("po_number"):
-        queryset = queryset.filter(order__po_number__icontains=data["po_number"].strip())
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("group"):
-        queryset = queryset.filter(order__group=data["group"])
-    if data.get("issued_from"):
-        queryset = queryset.filter(issued_on__gte=data["issued_from"])
-    if data.get("issued_to"):
-        queryset = queryset.filter(issued_on__lte=data["issued_to"])
-    return queryset
-
-
 class InvoiceListView(MemberRequiredMixin, ListView):
     """Invoices: finance and business admins, filtered by status, group, issue dates and PO number."""
 
-    required_roles = (Role.FINANCE,)
+    required_roles = FINANCE_ROLES
     template_name = "orders/documents/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 25
 
-    def get_form(self) -> InvoiceFilterForm:
-        groups = self.scoped(Group)
-        if not self.member.is_business_admin:
-            groups = groups.filter(pk__in=member_group_ids(self.member, Role.FINANCE))
-        return InvoiceFilterForm(self.request.GET or None, groups=groups)
-
     def get_queryset(self):
-        self.form = self.get_form()
-        queryset = invoices_visible_to(
-            self.member,
-            self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
-        )
-        if self.form.is_bound:
-            if not self.form.is_valid():
-                return queryset.none()
-            queryset = invoices_filtered(queryset, self.form.cleaned_data)
+        queryset, self.filterset = invoice_list(member=self.member, data=self.request.GET)
+        self.form = self.filterset.form
         return queryset
 
     def get_context_data(self, **kwargs):
