@@ -231,3 +231,23 @@ def test_new_periods_start_from_the_automatic_rule(eng, admin_member, buyer):
     assert AllocationRule.objects.get(budget=new).amount == D("150.00")
     assert sorted(new.allocations.values_list("member_id", "amount")) == sorted(
         [(buyer.pk, D("150.00")), (joiner.pk, D("150.00"))])
+
+
+def test_the_business_blanket_po_pattern_numbers_the_periods(client, eng, admin_member):
+    from procurement.models import Business
+
+    client.force_login(admin_member.user)
+    url = reverse("procurement:po_settings")
+    business = eng.business
+    data = {"po_mode": business.po_mode, "po_pattern": business.po_pattern, "po_regex": "",
+            "blanket_po_pattern": "BLANKET-{group}"}
+    page = client.post(url, data).content.decode()
+    assert "must contain {period}" in page
+    client.post(url, {**data, "blanket_po_pattern": "{cost_center}.{period}"})
+    assert Business.objects.get(pk=business.pk).blanket_po_pattern == "{cost_center}.{period}"
+    eng.business.refresh_from_db()
+    budget = budget_series_create(group=eng, acting_user=admin_member.user, today=date(2026, 7, 5),
+                                  **_fields(repeats="yearly", start_date=date(2026, 1, 1)))
+    assert budget.po_number == "ENG.2026"
+    client.post(url, {**data, "blanket_po_pattern": ""})  # blank keeps the pattern
+    assert Business.objects.get(pk=business.pk).blanket_po_pattern == "{cost_center}.{period}"

@@ -37,7 +37,7 @@ PO_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
 #: Blanket PO numbers of a recurring budget: one per period, e.g. BPO-ENG-2026-Q3. ``{code}`` is the
 #: group's cost center, or its name when it has none; ``{period}`` the period label (2026-07, 2026-Q3, 2026).
-BLANKET_PO_PATTERN = "BPO-{code}-{period}"
+BLANKET_PO_PATTERN = "BPO-{code}-{period}"  # the default of Business.blanket_po_pattern
 BLANKET_TOKENS = ("period", "code", "year", "cost_center", "location", "group")
 
 
@@ -142,6 +142,18 @@ def pattern_render(
         else:
             out.append(values[part.token])
     return "".join(out)
+
+
+def blanket_pattern_validate(pattern: str) -> str:
+    """A blanket PO pattern (tokens {period} (required), {code}, {year}, {cost_center}, {location}, {group})."""
+    pattern = (pattern or "").strip()
+    if not pattern:
+        raise ValidationError("Enter a pattern, e.g. BPO-{code}-{period}.")
+    parts = pattern_parse(pattern, tokens=BLANKET_TOKENS, needs="period")
+    longest = sum(len(p.text) if p.token is None else {"period": 7, "year": 4}.get(p.token, TOKEN_MAX) for p in parts)
+    if longest > MAX_LENGTH:
+        raise ValidationError(f"Numbers from this pattern can reach {longest} characters; the limit is {MAX_LENGTH}.")
+    return pattern
 
 
 def blanket_po_render(

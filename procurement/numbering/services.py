@@ -18,6 +18,7 @@ from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import counter_last, counter_next, counter_peek, counters_last
 from procurement.numbering.patterns import (
     BLANKET_PO_PATTERN,
+    blanket_pattern_validate,
     blanket_po_render,
     invoice_number_format,
     pattern_render,
@@ -90,7 +91,8 @@ def po_number_preview(
 
 @transaction.atomic
 def po_rules_update(
-    *, business: Business, po_required: bool, po_mode: str, po_pattern: str, po_regex: str, acting_user
+    *, business: Business, po_required: bool, po_mode: str, po_pattern: str, po_regex: str, acting_user,
+    blanket_po_pattern: str | None = None,
 ) -> Business:
     """Save the business's PO number rules (validated again here: services never trust the form)."""
     business = Business.objects.select_for_update().get(pk=business.pk)
@@ -98,8 +100,12 @@ def po_rules_update(
     business.po_mode = po_mode
     business.po_pattern = pattern_validate(po_pattern)
     business.po_regex = regex_validate(po_regex)
+    fields = ["po_required", "po_mode", "po_pattern", "po_regex"]
+    if blanket_po_pattern:
+        business.blanket_po_pattern = blanket_pattern_validate(blanket_po_pattern)
+        fields.append("blanket_po_pattern")
     business._history_user = acting_user
-    business.save(update_fields=["po_required", "po_mode", "po_pattern", "po_regex"])
+    business.save(update_fields=fields)
     return business
 
 
@@ -118,7 +124,11 @@ def blanket_po_number(*, group: Group, period: str, on: datetime.date | None = N
                       pattern: str | None = None) -> str:
     """The Blanket PO number of one period of a recurring budget (``BPO-ENG-2026-Q3``).
 
-    Rendered from the blanket PO pattern (``patterns.BLANKET_PO_PATTERN`` unless `pattern` is given);
-    the caller (budgets) makes it unique among the business's Blanket POs.
+    Rendered from the business's blanket PO pattern (Business Settings → PO numbers; default
+    ``BPO-{code}-{period}``) unless `pattern` is given; the caller (budgets) makes it unique.
     """
-    return blanket_po_render(pattern or BLANKET_PO_PATTERN, period=period, group=group, on=on)
+    pattern = pattern or group.business.blanket_po_pattern or BLANKET_PO_PATTERN
+    try:
+        return blanket_po_render(pattern, period=period, group=group, on=on)
+    except ValidationError:  # a stored pattern that no longer parses: fall back to the default
+        return blanket_po_render(BLANKET_PO_PATTERN, period=period, group=group, on=on)
