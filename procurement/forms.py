@@ -75,8 +75,15 @@ class RegistrationForm(forms.Form):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Business
-        fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency"]
-        help_texts = {"currency": "Three-letter ISO code, e.g. USD, EUR, GBP."}
+        fields = [
+            "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+            "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
+        ]
+        help_texts = {
+            "currency": "Three-letter ISO code, e.g. USD, EUR, GBP.",
+            "vat_id": "Printed on e-invoices; EU VAT numbers are checked, e.g. DE136695976.",
+            "endpoint_id": "Where e-invoices reach you on the Peppol network, e.g. 5790000435975.",
+        }
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()
