@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from procurement.errors import InvalidInput, error_to_message
-from procurement.models import Group, GroupMembership, Member
+from procurement.models import Group, GroupMembership
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 from procurement.money import ZERO
 
