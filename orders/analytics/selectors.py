@@ -24,6 +24,7 @@ from procurement.models import Business
 ZERO = Decimal("0.00")
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
+    Order.Status.RECEIVED,
 ]
 DIMENSIONS = {
     "month": "Month",

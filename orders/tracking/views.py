@@ -9,12 +9,14 @@ from django.views.generic import TemplateView
 
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
+from orders.receiving.services import RECEIVABLE, member_may_receive
 from orders.tracking.forms import OrderFilterForm
 from orders.tracking.selectors import (
     order_cancellable,
     order_detail,
     order_find,
     order_list,
+    order_received_by_line,
     order_timeline,
     order_visible_to,
 )
@@ -71,9 +73,15 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         order = self.get_order()
+        received = order_received_by_line(order)
+        lines = list(order.lines.all())
+        for line in lines:
+            line.receiving = received.get(line.pk, {})
         return super().get_context_data(
-            order=order, lines=order.lines.all(), timeline=order_timeline(order),
-            may_cancel=self.may_cancel(order), **kwargs,
+            order=order, lines=lines, timeline=order_timeline(order),
+            may_cancel=self.may_cancel(order),
+            may_receive=order.status in RECEIVABLE and member_may_receive(member=self.member, order=order),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
