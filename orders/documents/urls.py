@@ -10,6 +10,8 @@ urlpatterns = [
     path("account/invoices/", views.InvoiceListView.as_view(), name="invoice_list"),
     path("account/invoices/<str:invoice_number>/", views.InvoiceDocumentView.as_view(), name="invoice_detail"),
     path("account/invoices/<str:invoice_number>/pdf/", views.InvoiceDocumentView.as_view(as_pdf=True), name="invoice_pdf"),
+    path("account/credit-notes/<str:credit_note_number>/", views.CreditNoteDocumentView.as_view(), name="credit_note_detail"),
+    path("account/credit-notes/<str:credit_note_number>/pdf/", views.CreditNoteDocumentView.as_view(as_pdf=True), name="credit_note_pdf"),
     path(SHIPMENT + "packing-slip/", views.PackingSlipView.as_view(), name="packing_slip"),
     path(SHIPMENT + "packing-slip/pdf/", views.PackingSlipView.as_view(as_pdf=True), name="packing_slip_pdf"),
     path(SHIPMENT + "label/", views.ShippingLabelView.as_view(), name="shipping_label"),

@@ -16,6 +16,7 @@ from django.views.generic import ListView, View
 
 from orders.documents.rendering import (
     Document,
+    credit_note_document,
     PdfUnavailable,
     document_html,
     document_pdf,
@@ -23,7 +24,7 @@ from orders.documents.rendering import (
     packing_slip_document,
     shipping_label_document,
 )
-from orders.models import Invoice, Order, Shipment
+from orders.models import CreditNote, Invoice, Order, Shipment
 from procurement.models import Group
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -87,6 +88,15 @@ class InvoiceDocumentView(DocumentView):
         invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
         self.check_order(invoice.order)
         return invoice_document(invoice)
+
+
+class CreditNoteDocumentView(DocumentView):
+    html_url_name, pdf_url_name = "credit_note_detail", "credit_note_pdf"
+
+    def get_document(self) -> Document:
+        credit_note = self.get_scoped_or_404(CreditNote.objects.select_related("order"), number=self.kwargs["credit_note_number"])
+        self.check_order(credit_note.order)
+        return credit_note_document(credit_note)
 
 
 class ShipmentDocumentView(DocumentView):
@@ -173,7 +183,8 @@ class InvoiceListView(MemberRequiredMixin, ListView):
         self.form = self.get_form()
         queryset = invoices_visible_to(
             self.member,
-            self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
+            self.scoped(Invoice).select_related("order", "order__group", "shipment")
+            .prefetch_related("credit_notes").order_by("-issued_on", "-id"),
         )
         if self.form.is_bound:
             if not self.form.is_valid():

@@ -71,6 +71,7 @@ def order_detail(*, business_id: int, po_number: str) -> Order | None:
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
             Prefetch("shipments", queryset=Shipment.objects.select_related("invoice", "receipt").order_by("ship_date", "id").prefetch_related(
+                "invoice__credit_notes",
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("id"))
             )),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver__user").order_by("decided_at", "id")),

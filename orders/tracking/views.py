@@ -10,6 +10,8 @@ from django.views.generic import TemplateView
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
 from orders.receiving.services import RECEIVABLE, member_may_receive
+from orders.returns.selectors import order_returns, returnable_lines
+from orders.returns.services import member_may_request_return
 from orders.tracking.forms import OrderFilterForm
 from orders.tracking.selectors import (
     order_cancellable,
@@ -81,6 +83,9 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
             order=order, lines=lines, timeline=order_timeline(order),
             may_cancel=self.may_cancel(order),
             may_receive=order.status in RECEIVABLE and member_may_receive(member=self.member, order=order),
+            may_return=bool(received) and member_may_request_return(member=self.member, order=order)
+            and bool(returnable_lines(order)),
+            returns=order_returns(order) if received else [],
             **kwargs,
         )
 

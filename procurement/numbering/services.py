@@ -17,6 +17,7 @@ from django.db import transaction
 from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import counter_last, counter_next, counter_peek, counters_last
 from procurement.numbering.patterns import (
+    credit_note_number_format,
     invoice_number_format,
     pattern_render,
     pattern_validate,
@@ -46,6 +47,13 @@ def release_numbers_preview(*, business: Business, budgets: Iterable) -> dict[in
 def invoice_number_next(*, business: Business, issued_on: datetime.date) -> str:
     """The next invoice number (``INV-<year>-<seq>``), inside the caller's transaction."""
     return invoice_number_format(seq=counter_next(business=business, kind=Counter.Kind.INVOICE), issued_on=issued_on)
+
+
+def credit_note_number_next(*, business: Business, issued_on: datetime.date) -> str:
+    """The next credit note number (``CN-<year>-<seq>``), gap-free, inside the caller's transaction."""
+    return credit_note_number_format(
+        seq=counter_next(business=business, kind=Counter.Kind.CREDIT_NOTE), issued_on=issued_on
+    )
 
 
 def po_number_next(
