@@ -47,7 +47,7 @@ def _check_month_open(*, business: Business, on: datetime.date) -> None:
 def open_invoices_for_orders(*, business: Business, order_ids) -> list[Invoice]:
     """Invoices of these orders with a balance due, oldest first (the order payments settle them in)."""
     return list(
-        Invoice.objects.filter(business=business, order_id__in=list(order_ids), total__gt=F("amount_paid"))
+        Invoice.objects.filter(business=business, order_id__in=list(order_ids), total__gt=F("amount_paid") + F("amount_credited"))
         .exclude(status=Invoice.Status.VOID)
         .order_by("issued_on", "id")
     )
@@ -97,7 +97,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
     ordered = [locked[pk] for pk in dict.fromkeys(wanted) if pk in locked]
     remaining = payment.amount - payment.amount_applied
     if prefer_exact:
-        exact = [inv for inv in ordered if inv.total - inv.amount_paid == remaining]
+        exact = [inv for inv in ordered if inv.balance_due == remaining]
         if exact:
             ordered = [exact[0]] + [inv for inv in ordered if inv.pk != exact[0].pk]
     applied = ZERO
@@ -106,7 +106,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
             break
         if invoice.status == Invoice.Status.VOID:
             continue
-        take = min(remaining, invoice.total - invoice.amount_paid)
+        take = min(remaining, invoice.balance_due)  # net of its credit notes
         if take <= 0:
             continue
         PaymentAllocation.objects.create(
@@ -116,7 +116,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
         Invoice.objects.filter(pk=invoice.pk).update(
             amount_paid=F("amount_paid") + take,
             status=Case(
-                When(total__lte=F("amount_paid") + take, then=Value(Invoice.Status.PAID)),
+                When(total__lte=F("amount_paid") + F("amount_credited") + take, then=Value(Invoice.Status.PAID)),
                 default=Value(Invoice.Status.PARTLY_PAID),
             ),
         )
@@ -183,7 +183,7 @@ def payment_resolve(
         targets = open_invoices_for_orders(business=payment.business, order_ids=[order.pk])
         if not targets:
             raise PaymentError(f"PO {order.po_number} has no invoice with a balance due.")
-    if invoice is not None and invoice.total - invoice.amount_paid <= 0:
+    if invoice is not None and invoice.balance_due <= 0:
         raise PaymentError(f"Invoice {invoice.number} is already paid in full.")
     before = set(payment.allocations.values_list("pk", flat=True))
     payment = payment_apply(payment=payment, invoices=targets, acting_user=acting_user, prefer_exact=True)

@@ -288,7 +288,7 @@ class ReconciliationView(FinanceMixin, TemplateView):
         payment_page = Paginator(payments, 50).get_page(self.request.GET.get("ppage"))
         prev_month = summary.start - datetime.timedelta(days=1)
         open_invoices = (
-            self.scoped(Invoice).filter(total__gt=F("amount_paid")).exclude(status=Invoice.Status.VOID)
+            self.scoped(Invoice).filter(total__gt=F("amount_paid") + F("amount_credited")).exclude(status=Invoice.Status.VOID)
             .select_related("order").order_by("issued_on", "id")[:200]
         )
         return super().get_context_data(

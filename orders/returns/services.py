@@ -119,7 +119,10 @@ def return_approve(*, return_request_: ReturnRequest, note: str = "", acting_use
     locked._history_user = acting_user
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
 
-    Invoice.objects.filter(pk=invoice.pk).update(amount_credited=F("amount_credited") + amount + tax)
+    credited = amount + tax
+    Invoice.objects.filter(pk=invoice.pk).update(amount_credited=F("amount_credited") + credited)
+    if invoice.amount_paid and invoice.amount_paid + invoice.amount_credited + credited >= invoice.total:
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)  # settled: paid plus credited
     invoice.refresh_from_db()
     _release_to_budget(order=order, amount=amount, acting_user=acting_user, note=f"Return on {order.po_number}")
 
