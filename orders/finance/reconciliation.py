@@ -96,12 +96,18 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
     start, end = month_bounds(year, month)
     invoices = Invoice.objects.filter(business=business).exclude(status=Invoice.Status.VOID)
     allocations = PaymentAllocation.objects.filter(business=business).exclude(invoice__status=Invoice.Status.VOID)
-    credit_notes = CreditNote.objects.filter(business=business).exclude(invoice__status=Invoice.Status.VOID)
+    # Credit notes before, in and up to the end of the month, in one query.
+    credits = {
+        k: _q(v) for k, v in CreditNote.objects.filter(business=business, issued_on__lt=end)
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .aggregate(before=Coalesce(Sum("total", filter=Q(issued_on__lt=start)), ZERO), upto_end=Coalesce(Sum("total"), ZERO))
+        .items()
+    }
     opening = (
-        _money(invoices.filter(issued_on__lt=start), "total") - _money(credit_notes.filter(issued_on__lt=start), "total")
+        _money(invoices.filter(issued_on__lt=start), "total") - credits["before"]
         - _money(allocations.filter(payment__received_on__lt=start))
     )
-    credited = _money(credit_notes.filter(issued_on__gte=start, issued_on__lt=end), "total")
+    credited = credits["upto_end"] - credits["before"]
     overdue_on = today  # overdue now: what finance must chase, whichever month it was issued in
     inv = invoices.filter(issued_on__gte=start, issued_on__lt=end).aggregate(
         issued_n=Count("id"), issued=Coalesce(Sum("total"), ZERO),
@@ -116,7 +122,7 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
     )
     paid = _money(allocations.filter(payment__received_on__gte=start, payment__received_on__lt=end))
     closing_check = (
-        _money(invoices.filter(issued_on__lt=end), "total") - _money(credit_notes.filter(issued_on__lt=end), "total")
+        _money(invoices.filter(issued_on__lt=end), "total") - credits["upto_end"]
         - _money(allocations.filter(payment__received_on__lt=end))
     )
     matched = Q(status=Payment.Status.MATCHED)
