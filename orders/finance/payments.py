@@ -145,6 +145,7 @@ def payment_record(
     statement_import=None,
     fingerprint: str | None = None,
     prefer_exact: bool = False,
+    mismatch_reason: str = "",
 ) -> Payment:
     """Record a payment and apply it to its invoices (found from the numbers unless given).
 
@@ -160,6 +161,7 @@ def payment_record(
         business=business, received_on=received_on, amount=amount, method=method[:30], reference=reference[:255],
         po_number=po_number.strip()[:64], invoice_number=invoice_number.strip()[:64],
         statement_import=statement_import, fingerprint=fingerprint, created_by=acting_user,
+        mismatch_reason=(mismatch_reason or "").strip()[:255],
     )
     payment._history_user = acting_user
     payment.save()

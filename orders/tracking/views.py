@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from orders.finance.matching import order_line_matches
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
 from orders.receiving.services import RECEIVABLE, member_may_receive
@@ -86,6 +87,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
             may_return=bool(received) and member_may_request_return(member=self.member, order=order)
             and bool(returnable_lines(order)),
             returns=order_returns(order) if received else [],
+            line_matches=order_line_matches(order) if order.shipments.all() else [],
             **kwargs,
         )
 
