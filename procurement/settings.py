@@ -149,6 +149,10 @@ OPERATOR_ADDRESS = env.list(
     "OPERATOR_ADDRESS", default=["100 Commerce Way", "Seattle, WA 98109", "United States"]
 )
 
+# Scan to verify at the dock: the QR code on packing slips and labels links here, signed, for this long.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+DOCK_LINK_MAX_AGE_DAYS = env.int("DOCK_LINK_MAX_AGE_DAYS", default=90)
+
 # Security: strict when DEBUG is off (python manage.py check --deploy is clean with production values).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _strict = not (DEBUG or TESTING)

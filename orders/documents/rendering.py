@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from orders.documents.dock import dock_verify_url, qr_svg
 from orders.models import CreditNote, Invoice, Order, Shipment, ShipmentLine
 
 PAGE_LAYOUT = "orders/documents/_layout_page.html"
@@ -184,6 +185,7 @@ def packing_slip_document(shipment: Shipment) -> Document:
         "items_in_shipment": sum(in_this.values()),
         "items_to_follow": sum(r["to_follow"] for r in rows),
         "barcode": barcode_svg(order.po_number),
+        "qr": qr_svg(dock_verify_url(shipment)),
     })
     return Document(
         kind="packing_slip",
@@ -199,6 +201,7 @@ def shipping_label_document(shipment: Shipment) -> Document:
     shipment, order = context["shipment"], context["order"]
     context.update({
         "barcode": barcode_svg(order.po_number, height_mm=22.0),
+        "qr": qr_svg(dock_verify_url(shipment)),
         "items_in_shipment": shipment.lines.aggregate(n=Sum("quantity"))["n"] or 0,
     })
     return Document(

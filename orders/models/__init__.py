@@ -7,3 +7,4 @@ from .payment import MonthClose, Payment, PaymentAllocation, StatementImport  # 
 from .shipment import Shipment, ShipmentLine  # noqa: F401
 from .receiving import Receipt, ReceiptLine  # noqa: F401
 from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
+from .dock import DockSigningKey  # noqa: F401

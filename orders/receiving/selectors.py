@@ -12,6 +12,13 @@ def shipment_for_receiving(*, business_id: int, po_number: str, shipment_id: int
     )
 
 
+def shipment_for_dock(*, business_id: int, shipment_id: int) -> Shipment | None:
+    return (
+        Shipment.objects.filter(business_id=business_id, pk=shipment_id)
+        .select_related("order", "order__group", "order__business").first()
+    )
+
+
 def shipment_lines(shipment: Shipment) -> list[ShipmentLine]:
     return list(ShipmentLine.objects.filter(shipment=shipment).select_related("order_line").order_by("id"))
 
