@@ -78,6 +78,15 @@ class Business(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     payment_terms_days = models.PositiveIntegerField("payment terms (days)", default=30)
+    # E-invoice identifiers (EN 16931 buyer: BT-48 VAT id, BT-47 legal registration id, BT-49 electronic
+    # address with its scheme, e.g. a Peppol participant id "0088:5790000435975").
+    vat_id = models.CharField("VAT or tax id", max_length=32, blank=True)
+    legal_id = models.CharField("legal registration id", max_length=64, blank=True)
+    endpoint_id = models.CharField("electronic address (Peppol endpoint id)", max_length=64, blank=True)
+    endpoint_scheme = models.CharField(
+        "electronic address scheme", max_length=4, blank=True,
+        help_text="The Peppol EAS code of the electronic address, e.g. 0088 (GLN), 0192 (Norway), 9930 (German VAT).",
+    )
     statement_csv_mapping = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

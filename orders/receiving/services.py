@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, Receipt, ReceiptLine, Shipment, ShipmentLine
+from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.tenancy import member_has_role
 
@@ -22,7 +23,7 @@ RECEIVABLE = (
 )
 
 
-class ReceivingError(Exception):
+class ReceivingError(ApplicationError):
     """The receipt cannot be recorded as given; `str()` is fit for the user. Nothing was saved."""
 
 

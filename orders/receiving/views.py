@@ -7,17 +7,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from orders.access import order_visible_to
 from orders.documents.dock import DockLinkExpired, DockLinkInvalid, dock_claim
 from orders.receiving.forms import ReceiptForm
 from orders.receiving.selectors import (
     receipt_history, receipt_lines, shipment_for_dock, shipment_for_receiving, shipment_lines, shipment_receipt,
 )
 from orders.receiving.services import RECEIVABLE, ReceivingError, member_may_receive, receipt_record
-from procurement.models import GroupMembership
-from procurement.tenancy import MemberRequiredMixin, member_for_user, member_has_role
-
-Role = GroupMembership.Role
-GROUP_WIDE = (Role.GROUP_ADMIN, Role.APPROVER, Role.FINANCE, Role.RECEIVER)
+from procurement.tenancy import MemberRequiredMixin, member_for_user
 
 
 class ReceiptView(MemberRequiredMixin, TemplateView):
@@ -96,9 +93,7 @@ class DockVerifyView(TemplateView):
     def context_for(self, request, shipment):
         member = member_for_user(request.user)
         order = shipment.order
-        insider = member is not None and member.business_id == order.business_id and (
-            order.buyer_id == member.pk or member_has_role(member, *GROUP_WIDE, group=order.group_id)
-        )
+        insider = member is not None and order_visible_to(order=order, member=member)
         may_receive = insider and order.status in RECEIVABLE and member_may_receive(member=member, order=order)
         return member, {
             "shipment": shipment, "order": order, "insider": insider, "may_receive": may_receive,

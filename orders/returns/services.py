@@ -19,13 +19,14 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_line_amount, invoice_tax
 from orders.models import CreditNote, CreditNoteLine, Invoice, Order, ReceiptLine, ReturnRequest
+from procurement.errors import ApplicationError
 from procurement.models import Member
 from procurement.numbering.services import credit_note_number_next
 
 Reason = ReturnRequest.Reason
 
 
-class ReturnError(Exception):
+class ReturnError(ApplicationError):
     """The return cannot be requested or decided as asked; `str()` is fit for the user. Nothing was saved."""
 
 
