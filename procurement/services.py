@@ -26,7 +26,7 @@ from .models import Address, Business, Group, GroupMembership, Member, User
 Role = GroupMembership.Role
 
 BUSINESS_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency", "locale",
     "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
 )
 GROUP_FIELDS = ("name", "cost_center", "location", "shipping_address", "parent", "approval_threshold")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0003_business_einvoice_identifiers'),
+        ('procurement', '0004_business_locale'),
     ]
 
     operations = [
