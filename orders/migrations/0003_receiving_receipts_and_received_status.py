@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0002_initial'),
-        ('procurement', '0005_groupmembership_receiver_role'),
+        ('procurement', '0006_groupmembership_receiver_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

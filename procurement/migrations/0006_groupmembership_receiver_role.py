@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0004_business_locale'),
+        ('procurement', '0005_business_blanket_po_pattern'),
     ]
 
     operations = [
