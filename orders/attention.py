@@ -1,6 +1,7 @@
 """The orders side of Your Account for Business: what waits for this person (see procurement.attention).
 
-Approvers: orders waiting for their approval. Buyers: their cart. Finance: invoices overdue, unmatched
+Approvers: orders waiting for their approval. Buyers: their cart. Buyers and receivers: orders shipped
+and not yet received. Finance: invoices overdue, unmatched
 payments, last month ready to close. One aggregate query per item, whatever the data size.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,6 +52,21 @@ def cart(*, member) -> list[AttentionItem]:
     n = totals["items"] or 0
     return [AttentionItem("cart", f"{_plural(n, 'item', 'items')} in your cart, ready to check out",
                           reverse("orders:cart"), n, "primary", order=20)]
+
+
+@provider("receiving", order=30)
+def receiving(*, member) -> list[AttentionItem]:
+    """Orders shipped to the member (or to a group they receive for) and not yet received."""
+    from orders.tracking.selectors import TO_RECEIVE
+
+    qs = Order.objects.filter(business_id=member.business_id, status__in=TO_RECEIVE)
+    receiver_groups = member_group_ids(member, Role.RECEIVER)
+    qs = qs.filter(Q(buyer=member) | Q(group_id__in=receiver_groups)) if not member.is_business_admin else qs.filter(buyer=member)
+    n = qs.count()
+    if not n:
+        return []
+    return [AttentionItem("to_receive", f"{_plural(n, 'order', 'orders')} shipped and waiting to be received",
+                          f"{reverse('orders:order_list')}?status=to_receive", n, "primary", order=30)]
 
 
 def _last_month(today: datetime.date) -> tuple[int, int]:

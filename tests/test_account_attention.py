@@ -131,3 +131,22 @@ def test_account_page_queries_stay_flat(client, group, django_assert_max_num_que
         assert client.get(reverse("procurement:account")).status_code == 200
     # And the number itself stays small: session, member, roles, groups, and one query per item.
     assert len(few.captured_queries) <= 14
+
+
+def test_shipped_orders_wait_for_the_buyer_and_the_groups_receivers(client, group):
+    buyer = _member(group, Role.BUYER)
+    receiver = _member(group, Role.RECEIVER)
+    outsider = _member(GroupFactory(business=group.business), Role.RECEIVER)
+    shipped = OrderFactory(group=group, buyer=buyer, status=Order.Status.SHIPPED)
+    OrderFactory(group=group, buyer=buyer, status=Order.Status.DELIVERED)
+    OrderFactory(group=group, buyer=buyer, status=Order.Status.RECEIVED)
+    OrderFactory(group=group, buyer=buyer, status=Order.Status.PLACED)
+    assert _keys(buyer)["to_receive"].count == 2
+    assert _keys(receiver)["to_receive"].count == 2
+    assert "to_receive" not in _keys(outsider)
+    item = _keys(buyer)["to_receive"]
+    assert item.text == "2 orders shipped and waiting to be received"
+    client.force_login(buyer.user)
+    page = client.get(item.url).content.decode()
+    assert shipped.po_number in page
+    assert OrderFactory._meta.model.objects.filter(status=Order.Status.RECEIVED).get().po_number not in page

@@ -7,7 +7,9 @@ from orders.models import Order
 
 
 class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *Order.Status.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Order.Status.choices, ("to_receive", "Shipped, not yet received")], required=False,
+    )
     group = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="Placed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -14,11 +14,17 @@ from procurement.models import GroupMembership, Member
 Role = GroupMembership.Role
 
 
+#: Shipped (or marked delivered by the carrier) but not yet received by the buyer or a receiver.
+TO_RECEIVE = (Order.Status.SHIPPED, Order.Status.DELIVERED)
+
+
 def order_list(*, member: Member, status: str = "", group_id: int | None = None,
                date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                po_number: str = "") -> QuerySet:
     qs = orders_visible(member=member).select_related("group", "buyer__user", "budget")
-    if status:
+    if status == "to_receive":
+        qs = qs.filter(status__in=TO_RECEIVE)
+    elif status:
         qs = qs.filter(status=status)
     if group_id:
         qs = qs.filter(group_id=group_id)
