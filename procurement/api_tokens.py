@@ -16,7 +16,7 @@ from django.utils import timezone
 from procurement.errors import ApplicationError
 from procurement.models import ApiToken, Member
 
-TOKEN_PREFIX = "pk_"
+TOKEN_PREFIX = "pk_"  # nosec B105  # the public marker every token starts with, not a secret
 MAX_DAYS = 366
 
 
