@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import time
@@ -73,7 +74,21 @@ def _check_url(url: str) -> str:
         raise WebhookError("Enter an http:// or https:// URL.")
     if parts.scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
         raise WebhookError("Webhook URLs must use https://.")
+    if not settings.WEBHOOKS_ALLOW_HTTP and _is_internal_host(parts.hostname or ""):
+        raise WebhookError("Webhook URLs must point to a public host, not this network.")
     return url
+
+
+def _is_internal_host(host: str) -> bool:
+    """localhost or a private, loopback or link-local address written as an IP (a first guard against
+    pointing webhooks at our own network; names are not resolved here)."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
 
 
 def _check_events(events) -> list[str]:

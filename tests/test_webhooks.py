@@ -135,8 +135,9 @@ def test_endpoint_validation(business, settings):
     with pytest.raises(WebhookError):
         webhook_endpoint_create(business=business, url="https://x.example", events=["nope"])
     settings.WEBHOOKS_ALLOW_HTTP = False
-    with pytest.raises(WebhookError):
-        webhook_endpoint_create(business=business, url="http://x.example", events=["order.placed"])
+    for url in ("http://x.example", "https://127.0.0.1/x", "https://10.0.0.5/", "https://[::1]/", "https://localhost/"):
+        with pytest.raises(WebhookError):
+            webhook_endpoint_create(business=business, url=url, events=["order.placed"])
     assert WebhookEndpoint.objects.count() == 0
 
 
