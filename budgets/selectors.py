@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from procurement.models import Group, GroupMembership, Member
@@ -49,6 +49,13 @@ def budgets_visible_to(*, member: Member) -> QuerySet[Budget]:
             | Q(group_id__in=buyer_groups, allow_unallocated_spend=True)
         ).distinct()
     return qs.order_by("status", "group__name", "-start_date", "name", "id")
+
+
+def budgets_low_on_funds(*, member: Member) -> QuerySet[Budget]:
+    """Active budgets the member sees whose remaining balance is at or under their low-funds alert."""
+    return budgets_visible_to(member=member).filter(
+        status=Budget.Status.ACTIVE, low_funds_alert__isnull=False, amount__lte=F("spent") + F("low_funds_alert"),
+    )
 
 
 def budget_allocations(*, budget: Budget) -> list[Allocation]:

@@ -29,14 +29,16 @@ class BudgetOverviewView(MemberRequiredMixin, TemplateView):
     template_name = "budgets/budget_overview.html"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.budgets_visible_to(member=self.member), 25).get_page(self.request.GET.get("page"))
+        low_funds = self.request.GET.get("low_funds") == "1"
+        budgets = (selectors.budgets_low_on_funds if low_funds else selectors.budgets_visible_to)(member=self.member)
+        page = Paginator(budgets, 25).get_page(self.request.GET.get("page"))
         admin_groups = member_group_ids(self.member, Role.GROUP_ADMIN)
         for budget in page:
             budget.can_manage = self.member.is_business_admin or budget.group_id in admin_groups
             budget.balance_visible = budget.can_manage or budget.show_balance_to_buyers
             if budget.my_allocated is not None:
                 budget.my_remaining = budget.my_allocated - budget.my_spent
-        return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
+        return super().get_context_data(page_obj=page, budgets=page.object_list, low_funds=low_funds, **kwargs)
 
 
 class GroupAdminMixin(MemberRequiredMixin):

@@ -20,12 +20,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from .fields import fields_check
 from .history import history_save, history_user_set, model_update
+from .identifiers import endpoint_clean, vat_id_clean
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
 
 BUSINESS_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency", "locale",
+    "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
 )
 GROUP_FIELDS = ("name", "cost_center", "location", "shipping_address", "parent", "approval_threshold")
 ADDRESS_FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country", "is_active")
@@ -108,6 +110,13 @@ def business_update(*, business: Business, acting_user, **fields) -> Business:
     fields_check(fields, BUSINESS_FIELDS, service="business_update")
     if not (fields.get("name", business.name) or "").strip():
         raise ValidationError({"name": "Enter your company name."})
+    if "vat_id" in fields:
+        fields["vat_id"] = vat_id_clean(fields["vat_id"], country=fields.get("country", business.country))
+    if "endpoint_id" in fields or "endpoint_scheme" in fields:
+        fields["endpoint_scheme"], fields["endpoint_id"] = endpoint_clean(
+            scheme=fields.get("endpoint_scheme", business.endpoint_scheme),
+            endpoint_id=fields.get("endpoint_id", business.endpoint_id),
+        )
     model_update(instance=business, fields=fields, acting_user=acting_user)
     return business
 

@@ -57,7 +57,7 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/budgets/\d+/$"))
     assert page.get_by_text("is set up").is_visible()
-    assert page.locator("#budget-amount").inner_text() == "100.00 USD"
+    assert page.locator("#budget-amount").inner_text() == "$100.00"
     budget = Budget.objects.get(po_number=po_number)
     assert (budget.amount, budget.policy, budget.group_id) == (Decimal("100.00"), "warn", group.pk)
 
@@ -82,8 +82,8 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     assert page.get_by_text("Allocations saved.").is_visible()
     rows = page.locator("#allocations tbody tr")
     shown = {rows.nth(i).locator("td").nth(0).inner_text().split(" ")[0]: rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
-    assert shown == {"Ann": "33.33", "Bob": "33.34", "Cy": "33.33"}
-    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "100.00"
+    assert shown == {"Ann": "$33.33", "Bob": "$33.34", "Cy": "$33.33"}
+    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "$100.00"
     _shot(page, "4-budget-detail")
     saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
     assert saved == {"Ann": Decimal("33.33"), "Bob": Decimal("33.34"), "Cy": Decimal("33.33")}
@@ -91,5 +91,5 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     # The list shows it with its numbers.
     _open_group_budgets(page, group)
     row = page.get_by_role("row", name=re.compile(po_number))
-    assert "Marketing 2026" in row.inner_text() and "100.00 USD" in row.inner_text()
+    assert "Marketing 2026" in row.inner_text() and "$100.00" in row.inner_text()
     _shot(page, "5-budget-list")

@@ -7,18 +7,21 @@ group admins of the order's group and business admins see every document of it.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import ListView, View
 
 from orders.access import FINANCE_ROLES, order_visible_to
+from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
     PdfUnavailable,
     document_html,
     document_pdf,
+    file_safe,
     invoice_document,
     packing_slip_document,
     shipping_label_document,
@@ -61,7 +64,12 @@ class DocumentView(MemberRequiredMixin, View):
         if self.as_pdf:
             return pdf_response(request, document, html_url=html_url)
         pdf_url = reverse(f"orders:{self.pdf_url_name}", kwargs=self.kwargs)
-        return HttpResponse(document_html(document, request=request, extra={"pdf_url": pdf_url}))
+        extra = {"pdf_url": pdf_url, "extra_downloads": self.extra_downloads()}
+        return HttpResponse(document_html(document, request=request, extra=extra))
+
+    def extra_downloads(self) -> list[tuple[str, str]]:
+        """(label, url) of further downloads in the toolbar."""
+        return []
 
     def check_order(self, order: Order) -> None:
         if not order_visible_to(order=order, member=self.member):
@@ -75,6 +83,40 @@ class InvoiceDocumentView(DocumentView):
         invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
         self.check_order(invoice.order)
         return invoice_document(invoice)
+
+    def extra_downloads(self):
+        number = self.kwargs["invoice_number"]
+        return [
+            ("E-invoice (UBL XML)", reverse("orders:invoice_ubl", kwargs={"invoice_number": number})),
+            ("Factur-X PDF", reverse("orders:invoice_facturx", kwargs={"invoice_number": number})),
+        ]
+
+
+class InvoiceEInvoiceView(InvoiceDocumentView):
+    """The invoice as an EN 16931 e-invoice: UBL 2.1 XML, or a Factur-X PDF/A-3 with the CII XML inside."""
+
+    syntax = "ubl"
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
+        self.check_order(invoice.order)
+        name = f"invoice-{file_safe(invoice.number)}-{file_safe(invoice.order.po_number)}"
+        try:
+            if self.syntax == "ubl":
+                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+                return response
+            data = invoice_facturx_pdf(invoice, request=request)
+        except EInvoiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:invoice_detail", invoice_number=invoice.number)
+        except PdfUnavailable as exc:
+            html_url = reverse("orders:invoice_detail", kwargs=self.kwargs)
+            return render(request, "orders/documents/pdf_unavailable.html",
+                          {"document": invoice_document(invoice), "html_url": html_url, "reason": str(exc)}, status=503)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
+        return response
 
 
 class ShipmentDocumentView(DocumentView):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0002_counter_scope_and_kinds'),
+        ('procurement', '0004_business_locale'),
     ]
 
     operations = [
