@@ -164,6 +164,10 @@ def test_invoices_need_finance_and_show_po_number(buyer, group):
     detail = finance.get(reverse("api:invoice_detail", args=[invoice.number])).json()
     assert detail["balance_due"] == "80.00" and detail["lines"][0]["amount"] == "80.00"
     assert detail["downloads"]["html"]
+    ubl = finance.get(detail["downloads"]["ubl"])
+    assert ubl.status_code == 200 and ubl["Content-Type"] == "application/xml"
+    assert invoice.order.po_number.encode() in ubl.content and b"<cbc:ID>" in ubl.content
+    _problem(api_client(buyer).get(detail["downloads"]["ubl"]), 403)
     assert finance.get(reverse("api:invoices"), {"status": "paid"}).json()["results"] == []
 
 

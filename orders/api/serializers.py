@@ -97,8 +97,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
 class InvoiceDownloadsSerializer(serializers.Serializer):
     html = serializers.CharField(allow_null=True, help_text="The invoice page (signed-in web session).")
     pdf = serializers.CharField(allow_null=True, help_text="The invoice PDF (signed-in web session).")
-    ubl = serializers.CharField(allow_null=True, help_text="EN 16931 UBL 2.1 XML (when e-invoices are available).")
-    facturx = serializers.CharField(allow_null=True, help_text="Factur-X PDF/A-3 (when e-invoices are available).")
+    ubl = serializers.CharField(allow_null=True, help_text="EN 16931 UBL 2.1 XML, through the API.")
+    facturx = serializers.CharField(allow_null=True, help_text="Factur-X PDF/A-3 with CII inside, through the API.")
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
@@ -112,9 +112,9 @@ class InvoiceDetailSerializer(InvoiceSerializer):
         return {
             "html": _url_or_none("orders:invoice_detail", invoice_number=invoice.number),
             "pdf": _url_or_none("orders:invoice_pdf", invoice_number=invoice.number),
-            # The e-invoice downloads (issue 15's e-invoice part), linked once their views are mounted.
-            "ubl": _url_or_none("orders:invoice_ubl", invoice_number=invoice.number),
-            "facturx": _url_or_none("orders:invoice_facturx", invoice_number=invoice.number),
+            # The e-invoices through the API (the same token), as on the invoice page.
+            "ubl": _url_or_none("api:invoice_ubl", invoice_number=invoice.number),
+            "facturx": _url_or_none("api:invoice_facturx", invoice_number=invoice.number),
         }
 
 

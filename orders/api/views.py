@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,6 +23,8 @@ from orders.analytics.selectors import ReportFilterError, orders_report, report_
 from orders.approvals.services import order_approve, order_reject
 from orders.catalog.services import cart_add, cart_clear
 from orders.checkout.services import order_place
+from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
+from orders.documents.rendering import PdfUnavailable
 from orders.documents.selectors import invoice_list
 from orders.finance.payments import payment_record
 from orders.finance.selectors import payment_list
@@ -232,6 +234,53 @@ class InvoiceDetailView(APIView):
         queryset, _ = invoice_list(member=self.member, data=None)
         invoice = get_object_or_404(queryset.prefetch_related("lines"), number=invoice_number)
         return Response(s.InvoiceDetailSerializer(invoice).data)
+
+
+def _file_safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+
+
+class _EInvoiceView(APIView):
+    """The invoice as an EN 16931 e-invoice (orders.documents.einvoice), for the invoices you may see."""
+
+    permission_classes = [IsFinance]
+    syntax = "ubl"
+
+    def get(self, request, invoice_number: str):
+        queryset, _ = invoice_list(member=self.member, data=None)
+        invoice = get_object_or_404(queryset, number=invoice_number)
+        name = f"invoice-{_file_safe(invoice.number)}-{_file_safe(invoice.order.po_number)}"
+        try:
+            if self.syntax == "ubl":
+                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml")
+                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+                return response
+            data = invoice_facturx_pdf(invoice, request=request._request)
+        except EInvoiceError as exc:
+            return problem_response(status_code=409, title="E-invoice unavailable", detail=str(exc), instance=request.get_full_path())
+        except PdfUnavailable as exc:
+            return problem_response(status_code=503, title="PDF unavailable", detail=str(exc), instance=request.get_full_path())
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
+        return response
+
+
+class InvoiceUblView(_EInvoiceView):
+    syntax = "ubl"
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY, 409: PROBLEM, **ERRORS})
+    def get(self, request, invoice_number: str):
+        """UBL 2.1 XML (Peppol BIS Billing 3.0, EN 16931) with the PO number in BT-13."""
+        return super().get(request, invoice_number)
+
+
+class InvoiceFacturXView(_EInvoiceView):
+    syntax = "facturx"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: PROBLEM, 503: PROBLEM, **ERRORS})
+    def get(self, request, invoice_number: str):
+        """Factur-X (EN 16931 profile): a PDF/A-3 with the CII XML embedded."""
+        return super().get(request, invoice_number)
 
 
 # --- Budgets -----------------------------------------------------------------------------------------
