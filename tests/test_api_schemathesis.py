@@ -11,6 +11,8 @@ CSV: 400 problem details), and the list filters ignore what they cannot use, as 
 import datetime
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -25,7 +27,18 @@ from tests.support.orders import make_budget
 
 
 @pytest.fixture
-def api_auth(db, business, group, monkeypatch):
+def keep_test_connection():
+    """schemathesis calls the WSGI app itself, so Django closes the connection after each request (as
+    in production); the test's transaction must outlive them, as with Django's test client."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_auth(db, business, group, monkeypatch, keep_test_connection):
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "100000/minute"})
     admin = MemberFactory(business=business, is_business_admin=True)
     GroupMembershipFactory(group=group, member=admin, role="buyer")

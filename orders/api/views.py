@@ -30,7 +30,7 @@ from orders.finance.payments import payment_record
 from orders.finance.selectors import payment_list
 from orders.finance.statements import StatementError, statement_import, statement_preview
 from orders.models import Order, Product
-from procurement.models import Address, Group
+from procurement.models import Address, Group, Member
 from procurement.tenancy import Role, member_group_ids, member_has_role
 
 from . import serializers as s
@@ -153,6 +153,12 @@ class OrderListView(generics.ListAPIView):
         if address is None:
             raise ValidationError({"address_id": ["No such address in your business."]})
         with transaction.atomic():
+            # One placing at a time per member: the cart is the member's, and a retry racing the first
+            # request with the same key waits here, then finds its order.
+            Member.objects.select_for_update().filter(pk=member.pk).first()
+            existing = Order.objects.filter(business_id=member.business_id, checkout_token=token).first()
+            if existing is not None:
+                return Response(s.OrderDetailSerializer(existing).data, status=status.HTTP_200_OK)
             if "lines" in d:
                 products = Product.objects.filter(sku__in=[line["sku"] for line in d["lines"]], active=True).in_bulk(field_name="sku")
                 missing = sorted({line["sku"] for line in d["lines"]} - set(products))
