@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0004_business_locale'),
+        ('procurement', '0006_groupmembership_receiver_role'),
     ]
 
     operations = [
