@@ -17,6 +17,7 @@ from django.utils import timezone
 from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.money import CENT, ZERO
+from procurement.webhooks import Event, webhook_emit
 
 from .models import Allocation, Budget, LedgerEntry
 
@@ -316,6 +317,11 @@ def _low_funds_alert(budget: Budget) -> None:
         return
     Budget.objects.filter(pk=budget.pk).update(low_funds_alert_sent_at=timezone.now())
     budget.low_funds_alert_sent_at = timezone.now()
+    webhook_emit(business=budget.business_id, event=Event.BUDGET_LOW, payload={
+        "budget_id": budget.pk, "po_number": budget.po_number, "name": budget.name, "amount": str(budget.amount),
+        "spent": str(budget.spent), "remaining": str(remaining), "alert_at": str(budget.low_funds_alert),
+        "currency": budget.currency,
+    })
     recipients = sorted(
         set(
             Member.objects.filter(

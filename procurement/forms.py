@@ -9,7 +9,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .formatting import DEFAULT_LOCALE
-from .models import Address, Business, Group, GroupMembership, Member, User
+from .models import Address, Business, Group, GroupMembership, Member, User, WebhookEndpoint
 
 Role = GroupMembership.Role
 
@@ -182,3 +182,19 @@ class AddressForm(forms.ModelForm):
         model = Address
         fields = ["label", "recipient", "line1", "line2", "city", "region", "postal_code", "country", "is_active"]
         help_texts = {"is_active": "Inactive addresses are kept for past orders but not offered any more."}
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “Accounting export”.")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after", coerce=int, initial=90,
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "1 year")],
+    )
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https", help_text="We POST signed JSON to it.")
+    events = forms.MultipleChoiceField(
+        choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple,
+    )
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)

@@ -264,3 +264,86 @@ class Counter(models.Model):
     def __str__(self):
         scope = f"[{self.scope}]" if self.scope else ""
         return f"{self.business} {self.kind}{scope}={self.last_value}"
+
+
+# --- The JSON API's personal tokens and the webhooks (issue 15) ----------------------------------
+
+
+class ApiToken(models.Model):
+    """A member's personal API token: only the SHA-256 of its secret is kept; the prefix identifies it."""
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a business admin registered for some events; payloads are signed with its secret."""
+
+    class Event(models.TextChoices):
+        ORDER_PLACED = "order.placed", "Order placed"
+        ORDER_APPROVED = "order.approved", "Order approved"
+        ORDER_REJECTED = "order.rejected", "Order rejected"
+        ORDER_SHIPPED = "order.shipped", "Order shipped"
+        INVOICE_ISSUED = "invoice.issued", "Order invoiced"
+        INVOICE_PAID = "invoice.paid", "Invoice paid"
+        BUDGET_LOW = "budget.low", "Budget low"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    url = models.URLField("URL", max_length=500)
+    events = models.JSONField(default=list, help_text="Event names, e.g. order.placed.")
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url", "id"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """The transactional outbox: written in the event's transaction, sent after it commits."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint}"

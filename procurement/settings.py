@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "bootstrap",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "procurement",
     "budgets",
     "orders",
@@ -239,3 +242,40 @@ LOGGING = {
 # finds them where they live.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# The JSON API (orders/api/, README "JSON API"): Django REST Framework, personal tokens only (no session
+# auth, so no CSRF questions), per-token rate limits, RFC 9457 problem details for every error.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["orders.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["orders.api.permissions.IsMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["orders.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE_LIMIT", default="600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "orders.api.problems.problem_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Procurement API",
+    "DESCRIPTION": "Orders, invoices, budgets and payments of your business. Authenticate with a personal "
+    "API token: `Authorization: Bearer pk_...` (Your Account → API tokens).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "InvoiceStatusEnum": "orders.models.Invoice.Status",
+        "PaymentStatusEnum": "orders.models.Payment.Status",
+        "BudgetStatusEnum": "budgets.models.Budget.Status",
+    },
+}
+# Webhooks (procurement/webhooks.py): sent right after the event commits, retried by `manage.py
+# webhooks_send` (cron, every minute). Plain http:// endpoints only in development and tests.
+WEBHOOKS_SEND_ON_COMMIT = env.bool("WEBHOOKS_SEND_ON_COMMIT", default=True)
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG or TESTING)

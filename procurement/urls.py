@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("procurement.urls_core")),
     path("account/", include("budgets.urls")),
     path("", include("orders.urls")),
+    path("api/v1/", include("orders.api.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from . import integration_views
 from .numbering.views import POSettingsView
 
 app_name = "procurement"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("account/api-tokens/", integration_views.ApiTokenListView.as_view(), name="api_tokens"),
+    path("account/api-tokens/<int:token_id>/revoke/", integration_views.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
     path(settings, views.BusinessSettingsView.as_view(), name="business_settings"),
     path(f"{settings}company/", views.CompanyView.as_view(), name="company"),
     path(f"{settings}members/", views.MemberListView.as_view(), name="members"),
@@ -32,6 +35,13 @@ urlpatterns = [
     path(
         f"{settings}groups/<int:group_id>/members/<int:membership_id>/remove/",
         views.GroupMemberRemoveView.as_view(), name="group_member_remove",
+    ),
+    path(f"{settings}webhooks/", integration_views.WebhookListView.as_view(), name="webhooks"),
+    path(f"{settings}webhooks/<int:endpoint_id>/", integration_views.WebhookEditView.as_view(), name="webhook_edit"),
+    path(f"{settings}webhooks/deliveries/", integration_views.WebhookDeliveryListView.as_view(), name="webhook_deliveries"),
+    path(
+        f"{settings}webhooks/deliveries/<int:delivery_id>/resend/", integration_views.WebhookResendView.as_view(),
+        name="webhook_resend",
     ),
     path(f"{settings}po-numbers/", POSettingsView.as_view(), name="po_settings"),
     path(f"{settings}billing-shipping/", views.AddressListView.as_view(), name="addresses"),

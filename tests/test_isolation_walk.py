@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 import tests.support.isolation
 from tests.factories import BusinessFactory, MemberFactory
@@ -39,7 +39,10 @@ def _urls_with_kwargs():
     return sorted(seen.items())
 
 
-URLS = _urls_with_kwargs()
+ALL_URLS = _urls_with_kwargs()
+#: Web pages (session log-in) and the JSON API (tokens only; walked below with tokens).
+URLS = [u for u in ALL_URLS if not u[0].startswith("api:")]
+API_URLS = [u for u in ALL_URLS if u[0].startswith("api:")]
 
 
 def _fingerprint():
@@ -54,6 +57,7 @@ def _fingerprint():
 
 def test_walk_covers_views():
     assert URLS, "the walk found no URL with an object id"
+    assert len(API_URLS) >= 6, API_URLS
 
 
 @pytest.mark.django_db
@@ -83,4 +87,34 @@ def test_other_business_and_anonymous_get_404_or_login(client, url_name, kwarg_n
     for method in (client.get, client.post):
         response = method(url)
         assert response.status_code == 302 and "/login/" in response["Location"], f"{url_name} is open to anonymous visitors"
+    assert _fingerprint() == before, f"{url_name}: a refused request changed data"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name,kwarg_names", API_URLS, ids=[u[0] for u in API_URLS])
+def test_api_other_business_token_gets_404(url_name, kwarg_names):
+    """The API: another business's token gets 404 (GET and POST), never data; no token gets 401."""
+    from tests.support.api import api_client
+
+    missing = [k for k in kwarg_names if k not in BUILDERS]
+    assert not missing, f"{url_name}: no builder for {missing} in tests/support/isolation/*.py"
+    owner = BusinessFactory(name="Owner Inc")
+    world = SimpleNamespace(business=owner, admin=MemberFactory(business=owner, is_business_admin=True))
+    kwargs = {name: BUILDERS[name](world) for name in sorted(kwarg_names, key=ORDER.index)}
+    url = reverse(url_name, kwargs=kwargs)
+
+    owner_status = api_client(world.admin).get(url).status_code
+    assert owner_status not in (404, 500), f"{url_name}: the owner gets {owner_status}; fix its builder"
+
+    view_class = resolve(url).func.view_class
+    allowed = [m for m in ("get", "post") if hasattr(view_class, m)]
+    assert allowed, url_name
+    intruder = api_client(MemberFactory(business=BusinessFactory(name="Intruder LLC"), is_business_admin=True))
+    before = _fingerprint()
+    for method in [getattr(intruder, m) for m in allowed]:
+        response = method(url, {}, format="json")
+        assert response.status_code == 404, f"{url_name} {method.__name__} leaks to another business"
+        assert response["Content-Type"] == "application/problem+json"
+    for method in (api_client().get, api_client().post):
+        assert method(url).status_code == 401, f"{url_name} is open without a token"
     assert _fingerprint() == before, f"{url_name}: a refused request changed data"

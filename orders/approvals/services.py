@@ -9,6 +9,14 @@ from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import GroupMembership, Member
 from procurement.tenancy import member_has_role
+from procurement.webhooks import Event, webhook_emit
+
+
+def _payload(order: Order) -> dict:
+    return {
+        "po_number": order.po_number, "status": order.status, "total": str(order.total), "currency": order.currency,
+        "group_id": order.group_id, "blanket_po_number": order.blanket_po_number,
+    }
 
 
 class ApprovalError(ApplicationError):
@@ -45,6 +53,7 @@ def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
     })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.APPROVED)
+    webhook_emit(business=locked.business_id, event=Event.ORDER_APPROVED, payload=_payload(locked))
     return locked
 
 
@@ -60,4 +69,5 @@ def order_reject(*, order: Order, approver: Member, reason: str, acting_user) ->
     })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.REJECTED, reason=reason)
+    webhook_emit(business=locked.business_id, event=Event.ORDER_REJECTED, payload={**_payload(locked), "reason": reason})
     return locked

@@ -29,6 +29,7 @@ from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.patterns import typed_po_validate
 from procurement.numbering.services import po_number_next
+from procurement.webhooks import Event, webhook_emit
 
 
 class CheckoutError(ApplicationError):
@@ -41,6 +42,15 @@ class EmptyCart(CheckoutError):
 
 class PONumberTaken(CheckoutError):
     pass
+
+
+def order_event_payload(order: Order) -> dict:
+    """What the order webhooks carry (placed, approved, rejected, shipped)."""
+    return {
+        "po_number": order.po_number, "status": order.status, "total": str(order.total), "currency": order.currency,
+        "group_id": order.group_id, "blanket_po_number": order.blanket_po_number,
+        "buyer": order.buyer.user.email if order.buyer_id else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -166,4 +176,5 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
+    webhook_emit(business=business, event=Event.ORDER_PLACED, payload=order_event_payload(order))
     return PlaceResult(order, True)

@@ -26,6 +26,7 @@ from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import ZERO, money_round
 from procurement.numbering.services import invoice_number_next
+from procurement.webhooks import Event, webhook_emit
 
 
 class InvoiceError(ApplicationError):
@@ -100,6 +101,11 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
     shipment.invoice = invoice  # the caller's shipment object sees it without another query
+    webhook_emit(business=business, event=Event.INVOICE_ISSUED, payload={
+        "number": invoice.number, "po_number": order.po_number, "blanket_po_number": order.blanket_po_number,
+        "issued_on": issued_on.isoformat(), "due_on": invoice.due_on.isoformat(), "total": str(invoice.total),
+        "currency": invoice.currency,
+    })
     return invoice
 
 

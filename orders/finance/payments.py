@@ -21,6 +21,7 @@ from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.models import Business, Member
 from procurement.money import ZERO
+from procurement.webhooks import Event, webhook_emit
 
 
 class PaymentError(ApplicationError):
@@ -142,6 +143,11 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
                 default=Value(Invoice.Status.PARTLY_PAID),
             ),
         )
+        if invoice.amount_paid + take >= invoice.total:
+            webhook_emit(business=payment.business_id, event=Event.INVOICE_PAID, payload={
+                "number": invoice.number, "po_number": invoice.order.po_number, "total": str(invoice.total),
+                "currency": invoice.currency, "payment_id": payment.pk, "received_on": payment.received_on.isoformat(),
+            })
         remaining -= take
         applied += take
     if applied or ordered:

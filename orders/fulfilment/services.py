@@ -18,6 +18,7 @@ from orders.models import Order, OrderLine, Shipment, ShipmentLine
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import CENT, ZERO
+from procurement.webhooks import Event, webhook_emit
 
 
 class ShippingError(ApplicationError):
@@ -78,6 +79,10 @@ def shipment_create(
     model_update(instance=locked, fields={"status": _status_after_shipping(lines)}, acting_user=acting_user, update_fields=True)
 
     # Every shipment is invoiced in this same transaction (suppliers bill what they ship).
+    webhook_emit(business=locked.business_id, event=Event.ORDER_SHIPPED, payload={
+        "po_number": locked.po_number, "status": locked.status, "carrier": carrier, "tracking_number": tracking_number,
+        "ship_date": ship_date.isoformat(), "lines": [{"sku": by_id[i].sku, "quantity": q} for i, q in sorted(wanted.items())],
+    })
     invoice_issue(shipment=shipment, acting_user=acting_user)
     return shipment
 
