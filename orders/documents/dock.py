@@ -104,4 +104,4 @@ def qr_svg(value: str, *, scale: int = 3) -> SafeString:
                                       svgclass="qrcode", lineclass=None, title="Scan to verify this PO")
     svg = buffer.getvalue().decode("utf-8")
     svg = svg.replace("<svg ", '<svg role="img" aria-label="QR code: scan to verify this PO" ', 1)
-    return mark_safe(svg)
+    return mark_safe(svg)  # nosec B308 B703  # SVG drawn by segno from a signed URL (letters, digits and URL-safe signing characters only)
