@@ -155,6 +155,7 @@ _strict = not (DEBUG or TESTING)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_strict)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_strict)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_strict)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _strict else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _strict
 SECURE_HSTS_PRELOAD = _strict
