@@ -131,9 +131,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        # collectstatic also writes compressed copies (gzip, brotli where installed); the load benchmark,
+        # which fetches no static file, turns that off (STATIC_COMPRESS=false) to start in seconds.
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 

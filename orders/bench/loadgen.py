@@ -356,7 +356,7 @@ def main(config_path: str, results_path: str) -> int:
     results: dict = {"scenarios": {}}
     for sc in CFG["scenarios"]:
         name, kind = sc["name"], sc["kind"]
-        print(f"  running {name} ...", flush=True)
+        t0 = time.monotonic()
         if kind == "locust":
             classes = [USER_CLASSES[c] if c in USER_CLASSES else globals()[c] for c in sc["users"]]
             res = run_locust(classes, clients=sc["clients"], duration=sc["duration"], warmup=sc.get("warmup", 1.0))
@@ -367,6 +367,7 @@ def main(config_path: str, results_path: str) -> int:
         else:
             raise ValueError(kind)
         res["scenario"] = sc
+        print(f"  {name}: {time.monotonic() - t0:.1f} s", flush=True)
         results["scenarios"][name] = res
     with open(results_path, "w") as f:
         json.dump(results, f, indent=1, default=str)

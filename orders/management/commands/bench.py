@@ -34,7 +34,7 @@ from procurement.seed import ACME_NAME
 # seed_demo arguments and run lengths per scale. full: 20,000 orders x ~50 lines = about 1M order lines.
 SCALES = {
     "tiny": {"orders": 120, "lines_per_order": 4, "businesses": 2, "members_per_business": 5,
-             "duration": 2.0, "warmup": 0.5, "statement_rows": 1_000},
+             "duration": 2.0, "warmup": 0.5, "statement_rows": 200},
     "small": {"orders": 2_000, "lines_per_order": 50, "businesses": 10, "members_per_business": 50,
               "duration": 10.0, "warmup": 2.0, "statement_rows": 20_000},
     "full": {"orders": 20_000, "lines_per_order": 50, "businesses": 50, "members_per_business": 200,
@@ -95,10 +95,14 @@ class Command(BaseCommand):
         data["expected_rows"] = OrderLine.objects.filter(business=acme).count()
         scenarios = self._scenarios(cfg, clients=clients, soak=soak, only=only)
 
+        t0 = time.monotonic()
         static = self._collectstatic()
+        self.stdout.write(f"collectstatic: {time.monotonic() - t0:.1f} s")
+        t0 = time.monotonic()
         port = _free_port()
         log = Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log"
         server = self._gunicorn(port=port, workers=workers, log=log, static_env=static)
+        self.stdout.write(f"gunicorn up: {time.monotonic() - t0:.1f} s")
         try:
             config = {
                 "base_url": f"http://127.0.0.1:{port}", "password": fixtures.BENCH_PASSWORD, "run_id": run_id,
@@ -198,7 +202,7 @@ class Command(BaseCommand):
             # TLS ends at the load balancer in production; here the clients speak plain HTTP to 127.0.0.1,
             # so the three TLS-only switches are off. Everything else is the production configuration.
             "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "WARNING", "STATIC_COMPRESS": "false",
         })
         return env
 

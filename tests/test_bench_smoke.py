@@ -1,0 +1,27 @@
+"""`make bench` in miniature: `manage.py bench --scale tiny` seeds, serves with gunicorn (production
+settings), loads every scenario with locust, and verifies from the database. Only that it runs and
+verifies is asserted, never a timing (CI machines are noisy)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from orders.models import Order
+
+
+@pytest.mark.postgres
+@pytest.mark.bench
+@pytest.mark.django_db(transaction=True)
+def test_bench_tiny_runs_every_scenario_and_verifies():
+    out = io.StringIO()
+    call_command("bench", scale="tiny", clients=2, duration=1.0, no_migrate=True, stdout=out)
+    text = out.getvalue()
+    assert "[FAILED]" not in text, text
+    assert "Verified: no overspend" in text, text
+    for scenario in ("floor (/health/)", "Find by PO number", "order page", "Your Orders, deep page", "budget page",
+                     "invoice page", "Business Analytics", "invoice PDF", "checkout, full buyer loop",
+                     "orders report CSV", "bank statement import"):
+        assert f"| {scenario}" in text, scenario
+    assert "INCOMPLETE" not in text, text
+    assert Order.objects.filter(budget__po_number__startswith="BENCH-").exists(), "the buyers placed orders"
