@@ -67,15 +67,19 @@ class Command(BaseCommand):
         parser.add_argument("--only", default="", help="comma-separated scenario names (substring match)")
         parser.add_argument("--no-seed", action="store_true", help="use the data already in the database")
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument("--statement-rows", type=int, default=None, help="rows in the bank statement (default by scale)")
         parser.add_argument("--json", default="", help="also write the raw results to this file")
 
-    def handle(self, *args, scale, workers, clients, duration, soak, only, no_seed, no_migrate, json: str, **options):
+    def handle(self, *args, scale, workers, clients, duration, soak, only, no_seed, no_migrate, statement_rows, json: str,
+               **options):
         self._ensure_database()
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://user@127.0.0.1:5432/name.")
         cfg = dict(SCALES[scale])
         if duration:
             cfg["duration"] = duration
+        if statement_rows:
+            cfg["statement_rows"] = statement_rows
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
