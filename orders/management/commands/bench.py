@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from orders.bench import fixtures, report, verify
 from orders.models import Order, OrderLine
+from orders.tracking.selectors import order_cursor
 from procurement.models import Business
 from procurement.seed import ACME_NAME
 
@@ -95,7 +96,10 @@ class Command(BaseCommand):
         seconds = soak or cfg["duration"] + cfg["warmup"] + 5
         checkout = fixtures.checkout_setup(business=acme, run_id=run_id, budget_orders=int(200 * seconds + 100))
         data = fixtures.scenario_data(business=acme)
-        data["deep_url"] = f"/account/orders/?page={data['deep_page']}"
+        # Page N of Your Orders by keyset: the rows after the last one of page N - 1.
+        skip = (data["deep_page"] - 1) * fixtures.PAGE_SIZE
+        last = Order.objects.filter(business=acme).order_by("-placed_at", "-id")[skip - 1] if skip else None
+        data["deep_url"] = f"/account/orders/?after={order_cursor(last)}" if last else "/account/orders/"
         data["expected_rows"] = OrderLine.objects.filter(business=acme).count()
         scenarios = self._scenarios(cfg, clients=clients, soak=soak, only=only)
 
