@@ -5,6 +5,7 @@ querysets to it, so a forged id of another business is "not one of the available
 """
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .models import Address, Business, Group, GroupMembership, Member, User
@@ -18,6 +19,16 @@ class LoginForm(AuthenticationForm):
     def clean_username(self):
         # Emails are stored lower-case; "Alice@Acme.example" logs in as alice@acme.example.
         return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for members who never set a password (added by an admin: their
+    set-your-password link expired). Only active accounts get mail; unknown addresses get none, and the
+    page says the same either way (no account discovery)."""
+
+    def get_users(self, email):
+        email_field = User.get_email_field_name()
+        return User._default_manager.filter(**{f"{email_field}__iexact": email.strip(), "is_active": True})
 
 
 class RegistrationForm(forms.Form):
@@ -64,8 +75,15 @@ class RegistrationForm(forms.Form):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Business
-        fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency"]
-        help_texts = {"currency": "Three-letter ISO code, e.g. USD, EUR, GBP."}
+        fields = [
+            "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+            "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
+        ]
+        help_texts = {
+            "currency": "Three-letter ISO code, e.g. USD, EUR, GBP.",
+            "vat_id": "Printed on e-invoices; EU VAT numbers are checked, e.g. DE136695976.",
+            "endpoint_id": "Where e-invoices reach you on the Peppol network, e.g. 5790000435975.",
+        }
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()

@@ -78,6 +78,15 @@ class Business(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     payment_terms_days = models.PositiveIntegerField("payment terms (days)", default=30)
+    # E-invoice identifiers (EN 16931 buyer: BT-48 VAT id, BT-47 legal registration id, BT-49 electronic
+    # address with its scheme, e.g. a Peppol participant id "0088:5790000435975").
+    vat_id = models.CharField("VAT or tax id", max_length=32, blank=True)
+    legal_id = models.CharField("legal registration id", max_length=64, blank=True)
+    endpoint_id = models.CharField("electronic address (Peppol endpoint id)", max_length=64, blank=True)
+    endpoint_scheme = models.CharField(
+        "electronic address scheme", max_length=4, blank=True,
+        help_text="The Peppol EAS code of the electronic address, e.g. 0088 (GLN), 0192 (Norway), 9930 (German VAT).",
+    )
     statement_csv_mapping = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -215,23 +224,32 @@ class GroupMembership(models.Model):
 
 
 class Counter(models.Model):
-    """A per-business sequence (PO numbers, invoice numbers): locked row, gap-free."""
+    """A gap-free sequence (PO, invoice, credit note and release numbers): locked row, one per scope.
+
+    Only ``procurement.numbering`` reads or writes these rows. ``scope`` is 0 for the business-wide
+    sequences; a Blanket PO's release counter uses ``kind=release`` and ``scope=<budget pk>`` (a plain
+    integer, not a foreign key: the core cannot know the budgets app).
+    """
 
     class Kind(models.TextChoices):
         PO = "po", "PO number"
         INVOICE = "invoice", "Invoice number"
+        CREDIT_NOTE = "credit_note", "Credit note number"
+        RELEASE = "release", "Blanket PO release number"
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="counters")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    scope = models.PositiveBigIntegerField(default=0, help_text="0 for business-wide sequences; the budget id for releases.")
     last_value = models.PositiveBigIntegerField(default=0)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["business", "kind"], name="counter_unique_per_business"),
+            models.UniqueConstraint(fields=["business", "kind", "scope"], name="counter_unique_per_business_scope"),
             models.CheckConstraint(condition=Q(last_value__gte=0), name="counter_non_negative"),
         ]
 
     def __str__(self):
-        return f"{self.business} {self.kind}={self.last_value}"
+        scope = f"[{self.scope}]" if self.scope else ""
+        return f"{self.business} {self.kind}{scope}={self.last_value}"

@@ -18,10 +18,10 @@ from django.db import connection
 from django.db.models import F
 
 from budgets.models import Budget
-from orders.documents.services import INVOICE_NUMBER_PATTERN
 from orders.models import Invoice, Order
 from procurement.models import Business, Counter, Group
-from procurement.numbering.services import blanket_release_prefix, pattern_parse
+from procurement.numbering.counters import BUSINESS_WIDE
+from procurement.numbering.patterns import INVOICE_NUMBER_PATTERN, blanket_release_prefix, pattern_parse
 
 
 @dataclass
@@ -99,8 +99,10 @@ def check_ledger() -> list[Check]:
 
 
 def check_counters() -> list[Check]:
-    po_counter = dict(Counter.objects.filter(kind=Counter.Kind.PO).values_list("business_id", "last_value"))
-    inv_counter = dict(Counter.objects.filter(kind=Counter.Kind.INVOICE).values_list("business_id", "last_value"))
+    po_counter = dict(Counter.objects.filter(kind=Counter.Kind.PO, scope=BUSINESS_WIDE).values_list("business_id", "last_value"))
+    inv_counter = dict(Counter.objects.filter(kind=Counter.Kind.INVOICE, scope=BUSINESS_WIDE).values_list("business_id", "last_value"))
+    release_counter = {(b, scope): v for b, scope, v in Counter.objects.filter(kind=Counter.Kind.RELEASE)
+                       .values_list("business_id", "scope", "last_value")}
 
     # Business PO counters: every number one of the business's patterns generated, read back.
     patterns: dict[int, list[re.Pattern]] = defaultdict(list)
@@ -122,7 +124,8 @@ def check_counters() -> list[Check]:
 
     # Releases: each Blanket PO's release count against its highest release number.
     rel_behind, checked = [], 0
-    for budget_id, po_number, release_count in Budget.objects.values_list("pk", "po_number", "release_count"):
+    for budget_id, business_id, po_number in Budget.objects.values_list("pk", "business_id", "po_number"):
+        release_count = release_counter.get((business_id, budget_id), 0)
         prefix = blanket_release_prefix(po_number) + "-"
         top = 0
         for number in Order.objects.filter(budget_id=budget_id, po_number__startswith=prefix).values_list("po_number", flat=True):

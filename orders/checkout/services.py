@@ -1,7 +1,8 @@
 """Placing an order: one transaction that numbers it, charges its Blanket PO and empties the cart.
 
-Lock order (the same everywhere, so concurrent checkouts queue instead of deadlocking): the budget row
-(through the ledger), then the allocation row (inside `budget_charge`), then the PO counter row. The
+Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
+deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
+(numbering), then the allocation row (inside `budget_charge`). The
 unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
 order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
 """
@@ -23,11 +24,14 @@ from budgets.ledger import (
 from budgets.models import Budget
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
+from procurement.errors import ApplicationError
+from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
-from procurement.numbering.services import po_number_next, typed_po_validate
+from procurement.numbering.patterns import typed_po_validate
+from procurement.numbering.services import po_number_next
 
 
-class CheckoutError(Exception):
+class CheckoutError(ApplicationError):
     """A checkout that cannot go through; `str()` is fit for the user. Nothing was saved."""
 
 
@@ -135,8 +139,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
     if threshold is not None and total > threshold:
         order.status = Order.Status.PENDING_APPROVAL
         order.needs_approval_reason = f"The order total {total} is above {group.name}'s approval threshold of {threshold}."
-    order._history_user = acting_user
-    order.save()
+    history_save(order, acting_user=acting_user)
     OrderLine.objects.bulk_create([
         OrderLine(
             business=business, order=order, product=item.product, sku=item.product.sku,

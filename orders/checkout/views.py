@@ -16,9 +16,11 @@ from orders.checkout.selectors import (
 )
 from orders.checkout.services import CheckoutError, order_place
 from orders.models import Order
+from procurement.errors import error_to_form
 from procurement.models import Business, GroupMembership
 from procurement.numbering.services import (
     po_number_preview,
+    release_numbers_preview,
 )
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -55,8 +57,8 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
         previews = []
         if self.business.po_mode == Business.POMode.GENERATED:
             if choices and not group.po_pattern:  # releases: each Blanket PO numbers its own
-                previews = [(c.budget.po_number, po_number_preview(business=self.business, group=group, budget=c.budget))
-                            for c in choices]
+                releases = release_numbers_preview(business=self.business, budgets=[c.budget for c in choices])
+                previews = [(c.budget.po_number, releases[c.budget.pk]) for c in choices]
             else:
                 previews = [("", po_number_preview(business=self.business, group=group))]
         return self.render_to_response(self.get_context_data(
@@ -92,7 +94,7 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
             form.add_error(None, f"{exc} Remaining: {exc.available}. Choose another budget or change your cart.")
             return self._render(group, groups, form, choices, optional, insufficient=exc.available)
         except (CheckoutError, BudgetError) as exc:
-            form.add_error(None, str(exc))
+            error_to_form(form, exc)
             return self._render(group, groups, form, choices, optional)
         order = result.order
         if not result.created:

@@ -16,26 +16,20 @@ budget for those lines (the order line amounts are the same quantity × unit pri
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
-from procurement.models import Counter
-from procurement.numbering.counters import counter_next
+from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
+from procurement.money import ZERO, money_round
+from procurement.numbering.services import invoice_number_next
 
-CENT = Decimal("0.01")
-INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
 
-
-class InvoiceError(Exception):
+class InvoiceError(ApplicationError):
     """An invoice cannot be issued or changed as asked; the message says why."""
-
-
-def money_round(value: Decimal) -> Decimal:
-    """Half-up to the cent: 0.005 → 0.01, as on paper (not banker's rounding)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def invoice_line_amount(*, quantity: int, unit_price: Decimal) -> Decimal:
@@ -45,10 +39,6 @@ def invoice_line_amount(*, quantity: int, unit_price: Decimal) -> Decimal:
 def invoice_tax(*, subtotal: Decimal, tax_rate: Decimal) -> Decimal:
     """`tax_rate` is a percentage (8.875 means 8.875 %)."""
     return money_round(Decimal(subtotal) * Decimal(tax_rate) / Decimal(100))
-
-
-def invoice_number_format(*, seq: int, issued_on: datetime.date) -> str:
-    return INVOICE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)
 
 
 @transaction.atomic
@@ -88,15 +78,14 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
                 amount=invoice_line_amount(quantity=shipment_line.quantity, unit_price=order_line.unit_price),
             )
         )
-    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+    subtotal = sum((line.amount for line in lines), ZERO)
     tax = invoice_tax(subtotal=subtotal, tax_rate=business.tax_rate)
 
-    seq = counter_next(business=business, kind=Counter.Kind.INVOICE)
     invoice = Invoice(
         business=business,
         order=order,
         shipment=locked,
-        number=invoice_number_format(seq=seq, issued_on=issued_on),
+        number=invoice_number_next(business=business, issued_on=issued_on),
         issued_on=issued_on,
         due_on=issued_on + datetime.timedelta(days=business.payment_terms_days),
         subtotal=subtotal,
@@ -106,8 +95,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         currency=order.currency,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
-    invoice._history_user = acting_user
-    invoice.save()
+    history_save(invoice, acting_user=acting_user)
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
@@ -130,9 +118,7 @@ def invoice_void(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
             f"Invoice {locked.number} has {locked.amount_paid} {locked.currency} paid on it; "
             "reallocate the payment before voiding."
         )
-    locked.status = Invoice.Status.VOID
-    locked.voided_at = timezone.now()
-    locked.void_reason = reason[:255]
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "voided_at", "void_reason"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Invoice.Status.VOID, "voided_at": timezone.now(), "void_reason": reason[:255],
+    })
     return locked

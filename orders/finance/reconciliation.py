@@ -23,9 +23,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
+from procurement.errors import InvalidInput
+from procurement.history import model_update
 from procurement.models import Business, Member
-
-ZERO = Decimal("0.00")
+from procurement.money import ZERO, money_places
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
@@ -47,9 +48,7 @@ def parse_month(value: str | None, default: datetime.date | None = None) -> tupl
     return default.year, default.month
 
 
-def _q(value):
-    """Sums come back as Decimal('70') on SQLite: always show money with two places."""
-    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+_q = money_places
 
 
 def _money(qs, field="amount") -> Decimal:
@@ -165,10 +164,7 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month).first()
     if close is None:
         close = MonthClose(business=business, year=year, month=month)
-    close.closed = True
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+    model_update(instance=close, fields={"closed": True, "changed_by": member}, acting_user=acting_user)
     return close
 
 
@@ -176,11 +172,8 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
 def month_reopen(*, business: Business, year: int, month: int, member: Member, acting_user) -> MonthClose:
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month, closed=True).first()
     if close is None:
-        raise ValueError(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
-    close.closed = False
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+        raise InvalidInput(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
+    model_update(instance=close, fields={"closed": False, "changed_by": member}, acting_user=acting_user)
     return close
 
 

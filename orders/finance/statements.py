@@ -24,7 +24,10 @@ from django.db.models.functions import Upper
 from budgets.models import Budget
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
+from procurement.errors import ApplicationError
+from procurement.history import model_update
 from procurement.models import Business, Member
+from procurement.money import CENT
 
 MAX_WINDOW = 6  # a reference number spans at most this many words ("BPO 2026 0001 3")
 KEY_CHUNK = 900  # bind parameters per look-up query (SQLite's historic limit is 999)
@@ -37,7 +40,7 @@ DATE_FORMATS = {
 DEFAULT_MAPPING = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}
 
 
-class StatementError(Exception):
+class StatementError(ApplicationError):
     """The file is rejected; `errors` lists each problem with its line number."""
 
     def __init__(self, errors: list[str]):
@@ -175,7 +178,7 @@ def parse_amount(raw: str) -> Decimal:
     value = Decimal(text)
     if negative:
         value = -value
-    return abs(value).quantize(Decimal("0.01"))
+    return abs(value).quantize(CENT)
 
 
 def decode_upload(data: bytes) -> str:
@@ -400,9 +403,10 @@ def statement_import(*, business: Business, text: str, mapping: dict, filename: 
     result = ImportResult(statement_import=None)
     new_rows = [r for r in rows if r.status != "duplicate"]
     result.duplicates = len(rows) - len(new_rows)
-    business.statement_csv_mapping = {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}
-    business._history_user = acting_user
-    business.save(update_fields=["statement_csv_mapping"])
+    model_update(
+        instance=business, acting_user=acting_user, update_fields=True,
+        fields={"statement_csv_mapping": {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}},
+    )
     if not new_rows:
         return result
     result.statement_import = StatementImport.objects.create(

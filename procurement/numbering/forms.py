@@ -3,7 +3,7 @@
 from django import forms
 
 from procurement.models import Business
-from procurement.numbering.services import (
+from procurement.numbering.patterns import (
     pattern_validate,
     regex_validate,
 )

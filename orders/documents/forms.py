@@ -1,0 +1,47 @@
+"""The invoice list's filter: a django-filter FilterSet over the invoices a member may see."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+from orders.models import Invoice
+from procurement.models import Group
+
+
+class InvoiceFilterForm(forms.Form):
+    """The FilterSet's form: the dates must not be the wrong way round."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
+        if start and end and start > end:
+            self.add_error("issued_to", "The end date is before the start date.")
+        return cleaned
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    """Invoices by PO number (part of it), status, group (`groups`: those the member may filter by), issue dates."""
+
+    po_number = django_filters.CharFilter(
+        field_name="order__po_number", lookup_expr="icontains", label="PO number", max_length=64,
+    )
+    status = django_filters.ChoiceFilter(label="Status", choices=Invoice.Status.choices, empty_label="Any status")
+    group = django_filters.ModelChoiceFilter(
+        field_name="order__group", label="Group", queryset=Group.objects.none(), empty_label="All groups",
+    )
+    issued_from = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="gte", label="Issued from", widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="lte", label="Issued to", widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Invoice
+        fields: list[str] = []
+        form = InvoiceFilterForm
+
+    def __init__(self, data=None, queryset=None, *, groups, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.filters["group"].queryset = groups
