@@ -19,7 +19,7 @@ from budgets.services import budget_create
 from orders.models import Invoice, Order, Product
 from procurement.models import Address, Business, Group, GroupMembership, Member, User
 
-BENCH_PASSWORD = "bench-password-not-for-production"
+BENCH_PASSWORD = "bench-password-not-for-production"  # nosec B105  # the benchmark's own logins, set by the benchmark
 ADMIN_EMAIL = "alice@acme.example"
 BUYERS = 8
 PAGE_SIZE = 25  # Your Orders page size (orders.tracking.views.PAGE_SIZE)
@@ -75,7 +75,7 @@ def checkout_setup(*, business: Business, run_id: str, budget_orders: int) -> di
 
 def scenario_data(*, business: Business, sample: int = 200, seed: int = 10) -> dict:
     """PO numbers, invoice numbers and pages the read scenarios pick from, chosen once at random."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # a reproducible sample, not security
     _login(ADMIN_EMAIL, first="Alice", last="Admin")
     bounds = Order.objects.filter(business=business).aggregate(lo=Min("pk"), hi=Max("pk"))
     po_numbers: list[str] = []

@@ -410,7 +410,7 @@ def _seed_invoices_bulk(*, business: Business) -> int:
                 JOIN {oline_t} ol ON ol.id = sl.order_line_id
                 WHERE s.business_id = %s AND NOT EXISTS (SELECT 1 FROM {invoice_t} i WHERE i.shipment_id = s.id)
                 GROUP BY s.id, s.order_id, s.ship_date, o.currency
-                ORDER BY s.ship_date, s.id""",
+                ORDER BY s.ship_date, s.id""",  # nosec B608  # table and column names from the models, values as parameters
             [business.pk],
         )
         pending = cursor.fetchall()
@@ -438,7 +438,7 @@ def _seed_invoices_bulk(*, business: Business) -> int:
                 JOIN {sline_t} sl ON sl.shipment_id = i.shipment_id
                 JOIN {oline_t} ol ON ol.id = sl.order_line_id
                 WHERE i.business_id = %s AND i.id = ANY(%s)
-                ORDER BY i.id, sl.id""",
+                ORDER BY i.id, sl.id""",  # nosec B608  # table and column names from the models, values as parameters
             [business.pk, [inv.pk for inv in invoices]],
         )
     return len(invoices)

@@ -12,7 +12,7 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # starts gunicorn, collectstatic and the load generator
 import sys
 import tempfile
 import time
@@ -124,7 +124,7 @@ class Command(BaseCommand):
                 cfg_path, out_path = Path(tmp) / "config.json", Path(tmp) / "results.json"
                 cfg_path.write_text(_json_dumps(config))
                 self.stdout.write(f"Load: {len(scenarios)} scenarios against gunicorn ({workers} workers) on port {port}")
-                done = subprocess.run([sys.executable, "-m", "orders.bench.loadgen", str(cfg_path), str(out_path)],
+                done = subprocess.run([sys.executable, "-m", "orders.bench.loadgen", str(cfg_path), str(out_path)],  # nosec B603  # fixed argv: this Python, our module, our temp files
                                       cwd=settings.BASE_DIR, env=_loadgen_env())
                 if done.returncode != 0 or not out_path.exists():
                     raise CommandError(f"The load generator failed (exit {done.returncode}); gunicorn log: {log}")
@@ -218,7 +218,7 @@ class Command(BaseCommand):
 
     def _collectstatic(self) -> dict:
         env = self._production_env()
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR,
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR,  # nosec B603  # fixed argv
                        env=env, check=True)
         return env
 
@@ -226,13 +226,13 @@ class Command(BaseCommand):
         # The README's production command, with the benchmark's port and worker count.
         cmd = [sys.executable, "-m", "gunicorn", "procurement.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
         with open(log, "w") as out:
-            server = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=static_env, stdout=out, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=static_env, stdout=out, stderr=subprocess.STDOUT)  # nosec B603  # fixed argv
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise CommandError(f"gunicorn exited ({server.returncode}); see {log}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:  # nosec B310  # http://127.0.0.1 built here
                     if r.status == 200:
                         return server
             except OSError:
