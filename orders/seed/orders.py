@@ -7,8 +7,7 @@ business sequence from the locked counter, gap-free), and keeps money consistent
 sum of their lines, and every charged order has its ledger entries, after which budget and allocation
 `spent` are recomputed from the ledger with aggregates. `seed_invoices` invoices every shipment in
 set-based SQL on PostgreSQL (numbers from the locked invoice counter, in ship-date order, amounts and
-tax rounded as invoice_issue rounds them). A million order lines with their invoices take about two
-minutes on PostgreSQL (BENCHMARKS.md).
+tax rounded as invoice_issue rounds them). Timings: BENCHMARKS.md.
 """
 
 from __future__ import annotations
