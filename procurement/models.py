@@ -9,7 +9,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .formatting import DEFAULT_LOCALE, LOCALE_CHOICES
+
 DEFAULT_PO_PATTERN = "PO-{year}-{seq:06}"
+DEFAULT_BLANKET_PO_PATTERN = "BPO-{code}-{period}"
 
 
 class UserManager(DjangoUserManager):
@@ -67,11 +70,18 @@ class Business(models.Model):
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=100, default="United States")
     currency = models.CharField(max_length=3, default="USD")
+    locale = models.CharField(
+        "number and date format", max_length=10, choices=LOCALE_CHOICES, default=DEFAULT_LOCALE,
+        help_text="How money and dates are written on pages, documents and exports.",
+    )
     # PO number rules (Business Settings -> PO numbers).
     po_required = models.BooleanField("PO number required at checkout", default=True)
     po_mode = models.CharField("PO numbers are", max_length=10, choices=POMode.choices, default=POMode.GENERATED)
     po_pattern = models.CharField("PO number pattern", max_length=100, default=DEFAULT_PO_PATTERN)
     po_regex = models.CharField("typed PO numbers must match", max_length=200, blank=True)
+    blanket_po_pattern = models.CharField(
+        "blanket PO number pattern (recurring budgets)", max_length=100, default=DEFAULT_BLANKET_PO_PATTERN
+    )
     # Invoicing.
     tax_rate = models.DecimalField(
         "tax rate (%)", max_digits=5, decimal_places=3, default=Decimal("0"),

@@ -57,7 +57,7 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/budgets/\d+/$"))
     assert page.get_by_text("is set up").is_visible()
-    assert page.locator("#budget-amount").inner_text() == "100.00 USD"
+    assert page.locator("#budget-amount").inner_text() == "$100.00"
     budget = Budget.objects.get(po_number=po_number)
     assert (budget.amount, budget.policy, budget.group_id) == (Decimal("100.00"), "warn", group.pk)
 
@@ -82,8 +82,8 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     assert page.get_by_text("Allocations saved.").is_visible()
     rows = page.locator("#allocations tbody tr")
     shown = {rows.nth(i).locator("td").nth(0).inner_text().split(" ")[0]: rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
-    assert shown == {"Ann": "33.33", "Bob": "33.34", "Cy": "33.33"}
-    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "100.00"
+    assert shown == {"Ann": "$33.33", "Bob": "$33.34", "Cy": "$33.33"}
+    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "$100.00"
     _shot(page, "4-budget-detail")
     saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
     assert saved == {"Ann": Decimal("33.33"), "Bob": Decimal("33.34"), "Cy": Decimal("33.33")}
@@ -91,5 +91,54 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     # The list shows it with its numbers.
     _open_group_budgets(page, group)
     row = page.get_by_role("row", name=re.compile(po_number))
-    assert "Marketing 2026" in row.inner_text() and "100.00 USD" in row.inner_text()
+    assert "Marketing 2026" in row.inner_text() and "$100.00" in row.inner_text()
     _shot(page, "5-budget-list")
+
+
+def test_admin_sets_up_a_monthly_budget_with_rollover_and_automatic_allocation_and_a_new_member_gets_theirs(page):
+    from playwright.sync_api import expect
+
+    admin = MemberFactory(user__email="admin@monthly.example", is_business_admin=True, business__name="Monthly Co")
+    group = GroupFactory(business=admin.business, name="Design", cost_center="DES")
+    for first in ("Ann", "Bob"):
+        member = MemberFactory(business=admin.business, user__first_name=first, user__last_name="Buyer")
+        GroupMembershipFactory(group=group, member=member, role=GroupMembership.Role.BUYER)
+    newcomer = MemberFactory(business=admin.business, user__first_name="Nia", user__last_name="New",
+                             user__email="nia@monthly.example")
+    browser_login(page, admin.user.email)
+    page.wait_for_url("**/account/")
+
+    _open_group_budgets(page, group)
+    page.get_by_role("link", name="Set up a new blanket purchase order").click()
+    page.get_by_label("Name").fill("Design monthly")
+    page.get_by_label("Amount").fill("900.00")
+    page.get_by_label("Repeats").select_option("monthly")
+    page.get_by_label("Full: the unspent money carries into the next period").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("is set up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Repeats monthly")).to_be_visible()
+    expect(page.locator("#series-periods")).to_contain_text("BPO-DES-")
+    budget = Budget.objects.get()
+    assert budget.series.rollover == "full" and budget.series.repeats == "monthly"
+
+    page.get_by_role("link", name="Allocations", exact=True).click()
+    page.get_by_role("button", name="Add Allocation").click()
+    page.get_by_role("link", name="Set automatic allocation").click()
+    page.get_by_label("An equal share of the budget").check()
+    page.get_by_role("button", name="Set automatic allocation").click()
+    expect(page.locator("#allocation-rule")).to_contain_text("An equal share for each member")
+    expect(page.get_by_text(re.compile(r"Added Ann Buyer \(450\.00\), Bob Buyer \(450\.00\)"))).to_be_visible()
+    _shot(page, "monthly-1-automatic-allocation")
+
+    # A member joins the group: their allocation appears (900 over three: 300 each).
+    page.goto(reverse("procurement:group_detail", args=[group.pk]))
+    page.get_by_role("link", name="Add a member to this group").first.click()
+    page.get_by_label("Member").select_option(label="Nia New <nia@monthly.example>")
+    page.get_by_role("button", name="Add to group").click()
+    expect(page.get_by_text("Nia New added to Design")).to_be_visible()
+    page.goto(reverse("budgets:budget_detail", args=[group.pk, budget.pk]))
+    row = page.locator("#allocations tr", has_text="Nia New")
+    expect(row).to_contain_text("300.00")
+    expect(page.locator("#allocations tr", has_text="Ann Buyer")).to_contain_text("300.00")
+    _shot(page, "monthly-2-new-member-allocation")
+    assert Allocation.objects.get(budget=budget, member=newcomer).amount == Decimal("300.00")

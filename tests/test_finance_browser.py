@@ -42,16 +42,16 @@ def test_finance_imports_a_csv_resolves_the_unmatched_payment_and_the_month_reco
     page.get_by_role("button", name="Confirm import").click()
     page.wait_for_url("**/account/reconciliation/?month=2026-03")
     assert "Imported 3 payments" in page.content()
-    assert page.get_by_test_id("difference").inner_text() == "155.50"
+    assert page.get_by_test_id("difference").inner_text() == "$155.50"
 
     # The 75.50 wire had no number (one invoice of that balance was suggested): finance applies it.
-    page.get_by_label("Invoice or PO number for the payment of 75.50 on").fill(other.number)
-    page.get_by_label("Invoice or PO number for the payment of 75.50 on").locator("..").get_by_role("button", name="Apply").click()
+    page.get_by_label("Invoice or PO number for the payment of $75.50 on").fill(other.number)
+    page.get_by_label("Invoice or PO number for the payment of $75.50 on").locator("..").get_by_role("button", name="Apply").click()
     assert "applied" in page.content()
     # The 80.00 line is not a payment of ours.
-    page.get_by_label("Invoice or PO number for the payment of 80.00 on").locator("..").get_by_role("button", name="Not ours").click()
-    assert page.get_by_test_id("difference").inner_text() == "0.00"
-    assert page.get_by_test_id("closing").inner_text() == "0.00"
+    page.get_by_label("Invoice or PO number for the payment of $80.00 on").locator("..").get_by_role("button", name="Not ours").click()
+    assert page.get_by_test_id("difference").inner_text() == "$0.00"
+    assert page.get_by_test_id("closing").inner_text() == "$0.00"
     _shot(page, "reconciliation")
     page.get_by_role("button", name="Close month").click()
     assert page.get_by_role("button", name="Reopen").is_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils import timezone
 
 from orders.models import Invoice
 from procurement.models import Group
@@ -26,7 +27,10 @@ class InvoiceFilter(django_filters.FilterSet):
     po_number = django_filters.CharFilter(
         field_name="order__po_number", lookup_expr="icontains", label="PO number", max_length=64,
     )
-    status = django_filters.ChoiceFilter(label="Status", choices=Invoice.Status.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=[*Invoice.Status.choices, ("overdue", "Overdue")], empty_label="Any status",
+        method="filter_status",
+    )
     group = django_filters.ModelChoiceFilter(
         field_name="order__group", label="Group", queryset=Group.objects.none(), empty_label="All groups",
     )
@@ -41,6 +45,13 @@ class InvoiceFilter(django_filters.FilterSet):
         model = Invoice
         fields: list[str] = []
         form = InvoiceFilterForm
+
+    def filter_status(self, queryset, name, value):
+        if value == "overdue":  # open or partly paid, past the due date
+            return queryset.filter(
+                status__in=[Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID], due_on__lt=timezone.localdate()
+            )
+        return queryset.filter(status=value)
 
     def __init__(self, data=None, queryset=None, *, groups, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)

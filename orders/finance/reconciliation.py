@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from procurement.formatting import format_money
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
 from procurement.errors import InvalidInput
 from procurement.history import model_update
@@ -184,13 +185,12 @@ def _export_rows(*, business: Business, summary: MonthSummary):
     """The reconciliation as rows of cells, sections separated by blank rows (CSV and XLSX alike)."""
     s = summary
     yield ["Reconciliation", s.label]
-    yield ["Opening balance", s.opening]
-    yield ["Invoiced", s.invoiced]
-    yield ["Paid", s.paid]
-    yield ["Closing balance", s.closing]
-    yield ["Received", s.received]
-    yield ["Applied to invoices", s.applied]
-    yield ["Difference", s.difference]
+    # The summary: the number (data, for formulas) and the same amount written for the reader (Babel).
+    for label, value in (
+        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Paid", s.paid), ("Closing balance", s.closing),
+        ("Received", s.received), ("Applied to invoices", s.applied), ("Difference", s.difference),
+    ):
+        yield [label, value, format_money(value, business)]
     yield ["Month closed", "yes" if s.closed else "no"]
     yield []
     yield ["Invoice number", "PO number", "Blanket PO", "Issued", "Due", "Total", "Paid", "Balance due", "Status"]
