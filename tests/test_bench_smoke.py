@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from budgets.models import Budget
 
@@ -15,7 +16,10 @@ from budgets.models import Budget
 @pytest.mark.django_db(transaction=True)
 def test_bench_tiny_runs_every_scenario_and_verifies():
     out = io.StringIO()
-    call_command("bench", scale="tiny", clients=2, duration=1.0, no_migrate=True, stdout=out)
+    try:
+        call_command("bench", scale="tiny", clients=2, duration=1.0, no_migrate=True, stdout=out)
+    except CommandError as exc:
+        pytest.fail(f"{exc}\n{out.getvalue()}")
     text = out.getvalue()
     assert "[FAILED]" not in text, text
     assert "Verified: no overspend" in text, text

@@ -2,7 +2,8 @@
 
 - no Blanket PO with the block policy is overspent;
 - no PO number and no invoice number repeats within a business;
-- the ledger equals the budgets' and allocations' `spent` (charges minus releases);
+- the ledger equals the budgets' and allocations' `spent` (charges minus releases; rollover transfers
+  move a budget's amount, not its spent);
 - the counters are at or above the highest numbers issued: the business PO counter against every
   number its patterns generated, each Blanket PO's release count against its releases, the invoice
   counter against the invoice numbers.
@@ -87,10 +88,10 @@ def check_ledger() -> list[Check]:
     for model, key, label in ((Budget, "budget_id", "budgets"), (Allocation, "allocation_id", "allocations")):
         wrong = _rows(
             f"""SELECT t.id, t.spent, COALESCE(l.net, 0) FROM {_table(model)} t
-                LEFT JOIN (SELECT {key} AS k, SUM(CASE WHEN kind = %s THEN amount ELSE -amount END) AS net
+                LEFT JOIN (SELECT {key} AS k, SUM(CASE WHEN kind = %s THEN amount WHEN kind = %s THEN -amount ELSE 0 END) AS net
                            FROM {ledger} WHERE {key} IS NOT NULL GROUP BY {key}) l ON l.k = t.id
                 WHERE t.spent <> COALESCE(l.net, 0) LIMIT 5""",  # nosec B608  # table and column names from the models, values as parameters
-            [LedgerEntry.Kind.CHARGE],
+            [LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.RELEASE],  # transfers move the amount, not spent
         )
         n = model.objects.count()
         out.append(Check(f"ledger equals {label}' spent", not wrong,
