@@ -3,7 +3,7 @@
 Every rule here runs after the view scoped the rows to the member's business (`self.scoped`), and
 business admins hold every role (`member_has_role`):
 - An order (its page, its invoice, packing slips and labels): its buyer, and members holding one of
-  `ORDER_GROUP_WIDE_ROLES` in the order's group.
+  `ORDER_GROUP_WIDE_ROLES` in the order's group (receivers included).
 - Cancelling an order: its buyer, and `ORDER_CANCEL_ROLES` in the order's group.
 - Invoices in the invoice list: business admins all; finance members those of their groups.
 - Finance pages (payments, statements, reconciliation, analytics and reports, finding invoices and
@@ -19,7 +19,7 @@ from procurement.models import Group, Member
 from procurement.tenancy import MemberRequiredMixin, Role, member_group_ids, member_has_role
 
 #: Group roles that see every order of their group, with its documents (buyers see their own).
-ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.FINANCE)
+ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.FINANCE, Role.RECEIVER)
 #: Group roles that may cancel any order of their group (buyers cancel their own).
 ORDER_CANCEL_ROLES = (Role.GROUP_ADMIN,)
 #: Roles of the finance pages (in any group; business admins always).

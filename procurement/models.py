@@ -213,6 +213,7 @@ class GroupMembership(models.Model):
         APPROVER = "approver", "Approver"
         FINANCE = "finance", "Finance"
         GROUP_ADMIN = "group_admin", "Group admin"
+        RECEIVER = "receiver", "Receiver"
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")

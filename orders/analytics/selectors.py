@@ -26,6 +26,7 @@ from procurement.money import MONEY, ZERO, money_places
 
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
+    Order.Status.RECEIVED,
 ]
 DIMENSIONS = {
     "month": "Month",

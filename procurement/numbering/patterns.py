@@ -216,3 +216,10 @@ def release_number_render(*, blanket_po: str, n: int) -> str:
 
 def invoice_number_format(*, seq: int, issued_on: datetime.date) -> str:
     return INVOICE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)
+
+
+CREDIT_NOTE_NUMBER_PATTERN = "CN-{year}-{seq:06}"
+
+
+def credit_note_number_format(*, seq: int, issued_on: datetime.date) -> str:
+    return CREDIT_NOTE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)

@@ -21,6 +21,7 @@ from procurement.numbering.patterns import (
     BLANKET_PO_PATTERN,
     blanket_pattern_validate,
     blanket_po_render,
+    credit_note_number_format,
     invoice_number_format,
     pattern_render,
     pattern_validate,
@@ -50,6 +51,13 @@ def release_numbers_preview(*, business: Business, budgets: Iterable) -> dict[in
 def invoice_number_next(*, business: Business, issued_on: datetime.date) -> str:
     """The next invoice number (``INV-<year>-<seq>``), inside the caller's transaction."""
     return invoice_number_format(seq=counter_next(business=business, kind=Counter.Kind.INVOICE), issued_on=issued_on)
+
+
+def credit_note_number_next(*, business: Business, issued_on: datetime.date) -> str:
+    """The next credit note number (``CN-<year>-<seq>``), gap-free, inside the caller's transaction."""
+    return credit_note_number_format(
+        seq=counter_next(business=business, kind=Counter.Kind.CREDIT_NOTE), issued_on=issued_on
+    )
 
 
 def po_number_next(

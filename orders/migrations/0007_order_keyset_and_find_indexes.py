@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('budgets', '0002_initial'),
-        ('orders', '0002_initial'),
+        ('orders', '0006_dock_signing_key'),
         ('procurement', '0001_initial'),
     ]
 
