@@ -158,9 +158,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        # collectstatic also writes compressed copies (gzip, brotli where installed); the load benchmark,
+        # which fetches no static file, turns that off (STATIC_COMPRESS=false) to start in seconds.
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 
@@ -197,6 +201,7 @@ _strict = not (DEBUG or TESTING)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_strict)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_strict)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_strict)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _strict else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _strict
 SECURE_HSTS_PRELOAD = _strict

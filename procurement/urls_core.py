@@ -10,6 +10,7 @@ settings = "account/business-settings/"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("health/", views.health, name="health"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.RegisterView.as_view(), name="register"),

@@ -1,5 +1,6 @@
 """Seeders: idempotent, every status, money consistent with the ledger, numbers from the counter."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -49,3 +50,33 @@ def test_seed_orders_consistent_and_idempotent(business, buyer, group):
     partly = orders.filter(status="partly_shipped").annotate(open=Sum(F("lines__quantity") - F("lines__quantity_shipped")))
     assert all(o.open > 0 for o in partly)
     assert orders.filter(placed_at__lt=orders.order_by("-placed_at").first().placed_at).exists()  # dates spread
+
+
+def test_seed_invoices_matches_invoice_issue_and_the_counter(business, buyer, group):
+    """The set-based invoicing (PostgreSQL) gives what invoice_issue gives one by one: numbers in
+    ship-date order from the counter, lines = shipment lines, amounts and tax rounded half-up."""
+    from orders.documents.services import invoice_line_amount, invoice_tax
+    from orders.models import Invoice, InvoiceLine
+    from orders.seed.orders import seed_invoices
+
+    business.tax_rate = Decimal("8.875")
+    business.save(update_fields=["tax_rate"])
+    make_budget(group, amount="100000.00")
+    seed_orders(business=business, count=60, lines_avg=4)
+    shipments = list(Shipment.objects.filter(business=business).order_by("ship_date", "id"))
+    assert seed_invoices(business=business) == len(shipments) > 0
+    assert seed_invoices(business=business) == 0  # idempotent
+    invoices = list(Invoice.objects.filter(business=business).order_by("id"))
+    assert [i.shipment_id for i in invoices] == [s.pk for s in shipments]
+    assert [i.number for i in invoices] == [f"INV-{s.ship_date.year}-{n:06}" for n, s in enumerate(shipments, start=1)]
+    assert Counter.objects.get(business=business, kind="invoice").last_value == len(invoices)
+    for invoice in invoices:
+        lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("id"))
+        shipped = list(invoice.shipment.lines.select_related("order_line").order_by("id"))
+        assert [(l.order_line_id, l.quantity) for l in lines] == [(s.order_line_id, s.quantity) for s in shipped]
+        assert all(l.amount == invoice_line_amount(quantity=l.quantity, unit_price=l.unit_price) for l in lines)
+        assert invoice.subtotal == sum(l.amount for l in lines)
+        assert invoice.tax == invoice_tax(subtotal=invoice.subtotal, tax_rate=Decimal("8.875"))
+        assert invoice.total == invoice.subtotal + invoice.tax
+        assert invoice.due_on - invoice.issued_on == datetime.timedelta(days=business.payment_terms_days)
+        assert invoice.status == "open" and invoice.amount_paid == 0

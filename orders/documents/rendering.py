@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -240,10 +241,32 @@ def document_pdf(document: Document, *, request=None, base_url: str | None = Non
     try:
         import weasyprint
 
-        stylesheets = [weasyprint.CSS(filename=path) for path in _stylesheet_paths()]
-        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(stylesheets=stylesheets, pdf_variant=pdf_variant)
+        font_config, stylesheets = _pdf_resources()
+        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
+            stylesheets=stylesheets, font_config=font_config, pdf_variant=pdf_variant,
+        )
     except (ImportError, OSError) as exc:
         raise PdfUnavailable(str(exc)) from exc
+
+
+_pdf_local = threading.local()
+
+
+def _pdf_resources():
+    """WeasyPrint's font configuration and the parsed document stylesheet, made once per thread.
+
+    Building them is most of a small PDF's cost (fontconfig set-up, CSS parsing); they are not
+    shared across threads.
+    """
+    cached = getattr(_pdf_local, "resources", None)
+    if cached is None:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        stylesheets = [weasyprint.CSS(filename=path, font_config=font_config) for path in _stylesheet_paths()]
+        cached = _pdf_local.resources = (font_config, stylesheets)
+    return cached
 
 
 def order_documents(order: Order) -> list[dict]:

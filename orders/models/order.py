@@ -1,7 +1,8 @@
 """Orders: each one a purchase with its own PO number, optionally a release against a Blanket PO."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Address, Business, Group, Member, TenantQuerySet
@@ -62,6 +63,10 @@ class Order(models.Model):
             models.Index(fields=["business", "group", "placed_at"]),
             models.Index(fields=["business", "buyer", "placed_at"]),
             models.Index(fields=["po_number"]),
+            # Your Orders, newest first, by keyset (orders.tracking.selectors.order_keyset_page).
+            models.Index(fields=["business", "-placed_at", "-id"], name="order_business_newest_idx"),
+            # Find by PO number ignores case: WHERE business_id = ... AND UPPER(po_number) = UPPER(...).
+            models.Index(F("business"), Upper("po_number"), name="order_business_po_upper_idx"),
         ]
 
     def __str__(self):

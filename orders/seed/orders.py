@@ -1,11 +1,13 @@
 """Demo and load data for the orders app: the catalog, and orders in every status in bulk.
 
-`seed_orders` writes with bulk_create in batches (5,000 orders and their lines at a time), numbers the
-orders as checkout does (releases of their Blanket PO, or the business sequence from the locked counter,
-gap-free), and keeps money consistent: order totals are
-the sum of their lines, and every charged order has its ledger entries, after which budget and
-allocation `spent` are recomputed from the ledger with aggregates. A million order lines on
-PostgreSQL take minutes.
+`seed_orders` writes in batches (5,000 orders and their lines at a time): on PostgreSQL with `COPY`
+through psycopg 3 (ids reserved from the tables' sequences first, so that lines can name their orders),
+elsewhere with bulk_create. It numbers the orders as checkout does (releases of their Blanket PO, or the
+business sequence from the locked counter, gap-free), and keeps money consistent: order totals are the
+sum of their lines, and every charged order has its ledger entries, after which budget and allocation
+`spent` are recomputed from the ledger with aggregates. `seed_invoices` invoices every shipment in
+set-based SQL on PostgreSQL (numbers from the locked invoice counter, in ship-date order, amounts and
+tax rounded as invoice_issue rounds them). Timings: BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from budgets.models import Allocation, Budget, LedgerEntry
-from orders.documents.services import invoice_issue
+from orders.documents.services import invoice_issue, invoice_tax
 from orders.models import (
     Approval,
     Category,
+    Invoice,
+    InvoiceLine,
     Order,
     OrderLine,
     Product,
@@ -43,7 +47,7 @@ from procurement.models import (
 )
 from procurement.money import CENT, ZERO
 from procurement.numbering.counters import BUSINESS_WIDE, Kind, counters_lock, counters_set_at_least
-from procurement.numbering.patterns import pattern_render, release_number_render
+from procurement.numbering.patterns import invoice_number_format, pattern_render, release_number_render
 
 CATEGORIES = [
     ("Office Supplies", "OFFICE"), ("IT & Electronics", "IT"), ("Janitorial", "JANITORIAL"),
@@ -89,6 +93,39 @@ STATUS_MIX = [
     (Order.Status.REJECTED, 5),
 ]
 CARRIERS = ["UPS", "FedEx", "USPS", "DHL"]
+
+
+def bulk_insert(model, objs: list) -> list:
+    """Insert model instances fast and give them their primary keys.
+
+    PostgreSQL: the ids are reserved from the table's identity sequence (so that later rows can point
+    at these), then the rows go in with one `COPY` (psycopg 3's cursor.copy). Other databases:
+    bulk_create. Field defaults and auto_now_add are applied as by save(); no signals, no history rows
+    (as bulk_create).
+    """
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objs, batch_size=BATCH)
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objs)])
+        ids = [row[0] for row in cursor.fetchall()]
+        for obj, pk in zip(objs, ids):
+            setattr(obj, meta.pk.attname, pk)
+            for f in stamped:
+                f.pre_save(obj, True)
+            obj._state.adding = False
+        attnames = [f.attname for f in fields]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([getattr(obj, a) for a in attnames])
+    return objs
 
 
 def _say(stdout, text):
@@ -245,7 +282,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
             order.received_at = placed_at + datetime.timedelta(days=5)
         orders.append(order)
         line_specs.append(specs)
-    Order.objects.bulk_create(orders, batch_size=BATCH)
+    bulk_insert(Order, orders)
     counters_set_at_least(business=business, kind=Kind.PO, values={BUSINESS_WIDE: seq})
     counters_set_at_least(business=business, kind=Kind.RELEASE, values=releases)
 
@@ -266,7 +303,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
                 category_code=product.category.code, quantity=qty, unit_price=product.unit_price,
                 amount=(product.unit_price * qty).quantize(CENT), quantity_shipped=shipped, quantity_cancelled=cancelled,
             ))
-    OrderLine.objects.bulk_create(lines, batch_size=BATCH)
+    bulk_insert(OrderLine, lines)
 
     shipments, shipment_lines_for = [], []
     by_order: dict[int, list[OrderLine]] = {}
@@ -281,24 +318,24 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
             tracking_number=f"1Z{business.pk:04}{order.pk:012}", ship_date=order.placed_at.date() + datetime.timedelta(days=1),
         ))
         shipment_lines_for.append(shipped)
-    Shipment.objects.bulk_create(shipments, batch_size=BATCH)
+    bulk_insert(Shipment, shipments)
     shipment_lines = [
         ShipmentLine(business=business, shipment=shipment, order_line=line, quantity=line.quantity_shipped)
         for shipment, shipped in zip(shipments, shipment_lines_for) for line in shipped
     ]
-    ShipmentLine.objects.bulk_create(shipment_lines, batch_size=BATCH)
+    bulk_insert(ShipmentLine, shipment_lines)
     # Received orders: every shipment has its receipt, everything arrived.
     receipts = {
         shipment.pk: Receipt(business=business, order=shipment.order, shipment=shipment, received_by=shipment.order.buyer,
                              received_on=shipment.ship_date + datetime.timedelta(days=2))
         for shipment in shipments if shipment.order.status == Order.Status.RECEIVED
     }
-    Receipt.objects.bulk_create(list(receipts.values()), batch_size=BATCH)
-    ReceiptLine.objects.bulk_create([
+    bulk_insert(Receipt, list(receipts.values()))
+    bulk_insert(ReceiptLine, [
         ReceiptLine(business=business, receipt=receipts[sl.shipment.pk], shipment_line=sl, order_line=sl.order_line,
                     quantity_shipped=sl.quantity, quantity_received=sl.quantity)
         for sl in shipment_lines if sl.shipment.pk in receipts
-    ], batch_size=BATCH)
+    ])
 
     allocation_of = {
         (budget_id, member_id): pk
@@ -317,15 +354,15 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         charges.append(charge)
         if order.status == Order.Status.CANCELLED:
             cancelled_charges.append(charge)
-    LedgerEntry.objects.bulk_create(charges, batch_size=BATCH)
+    bulk_insert(LedgerEntry, charges)
     # A release names the charge it gives back (bulk_create has set the charges' ids).
-    LedgerEntry.objects.bulk_create([
+    bulk_insert(LedgerEntry, [
         LedgerEntry(business=business, budget_id=c.budget_id, member_id=c.member_id, order_id=c.order_id,
                     allocation_id=c.allocation_id, charge=c, kind=LedgerEntry.Kind.RELEASE, amount=c.amount,
                     note=f"{c.note} cancelled")
         for c in cancelled_charges
-    ], batch_size=BATCH)
-    Approval.objects.bulk_create(approvals, batch_size=BATCH)
+    ])
+    bulk_insert(Approval, approvals)
     return len(lines)
 
 
@@ -354,12 +391,70 @@ def _analyze_after_bulk_load() -> None:
 
 
 def seed_invoices(*, business: Business, stdout=None) -> int:
-    """Invoice every seeded shipment that has none, through the same service staff shipping uses."""
+    """Invoice every seeded shipment that has none (idempotent).
+
+    PostgreSQL: set-based, as invoice_issue would one by one: the invoice counter row locked, numbers
+    in ship-date order, line amounts and tax rounded half-up to the cent, due after the business's
+    payment terms. Elsewhere: through invoice_issue itself.
+    """
     started = time.monotonic()
-    pending = list(Shipment.objects.filter(business=business, invoice__isnull=True).order_by("ship_date", "id"))
-    for start in range(0, len(pending), 500):  # a few hundred per transaction: one commit, not hundreds
+    if connection.vendor == "postgresql":
         with transaction.atomic():
-            for shipment in pending[start:start + 500]:
-                invoice_issue(shipment=shipment, acting_user=None, issued_on=shipment.ship_date)
-    _say(stdout, f"Invoices: {len(pending)} issued for {business.name} in {time.monotonic() - started:.1f}s.")
-    return len(pending)
+            n = _seed_invoices_bulk(business=business)
+    else:
+        n = 0
+        pending = list(Shipment.objects.filter(business=business, invoice__isnull=True).order_by("ship_date", "id"))
+        for start in range(0, len(pending), 500):  # a few hundred per transaction: one commit, not hundreds
+            with transaction.atomic():
+                for shipment in pending[start:start + 500]:
+                    invoice_issue(shipment=shipment, acting_user=None, issued_on=shipment.ship_date)
+                    n += 1
+    _say(stdout, f"Invoices: {n} issued for {business.name} in {time.monotonic() - started:.1f}s.")
+    return n
+
+
+def _seed_invoices_bulk(*, business: Business) -> int:
+    q = connection.ops.quote_name
+    shipment_t, sline_t, oline_t, order_t = (q(m._meta.db_table) for m in (Shipment, ShipmentLine, OrderLine, Order))
+    invoice_t, iline_t = q(Invoice._meta.db_table), q(InvoiceLine._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT s.id, s.order_id, s.ship_date, o.currency, SUM(ROUND(sl.quantity * ol.unit_price, 2))
+                FROM {shipment_t} s
+                JOIN {order_t} o ON o.id = s.order_id
+                JOIN {sline_t} sl ON sl.shipment_id = s.id
+                JOIN {oline_t} ol ON ol.id = sl.order_line_id
+                WHERE s.business_id = %s AND NOT EXISTS (SELECT 1 FROM {invoice_t} i WHERE i.shipment_id = s.id)
+                GROUP BY s.id, s.order_id, s.ship_date, o.currency
+                ORDER BY s.ship_date, s.id""",  # nosec B608  # table and column names from the models, values as parameters
+            [business.pk],
+        )
+        pending = cursor.fetchall()
+    if not pending:
+        return 0
+    seq = counters_lock(business=business, kind=Kind.INVOICE, scopes=[BUSINESS_WIDE])[BUSINESS_WIDE]
+    terms = datetime.timedelta(days=business.payment_terms_days)
+    invoices = []
+    for shipment_id, order_id, ship_date, currency, subtotal in pending:
+        seq += 1
+        tax = invoice_tax(subtotal=subtotal, tax_rate=business.tax_rate)
+        invoices.append(Invoice(
+            business=business, order_id=order_id, shipment_id=shipment_id,
+            number=invoice_number_format(seq=seq, issued_on=ship_date), issued_on=ship_date, due_on=ship_date + terms,
+            subtotal=subtotal, tax_rate=business.tax_rate, tax=tax, total=subtotal + tax, currency=currency,
+        ))
+    bulk_insert(Invoice, invoices)
+    counters_set_at_least(business=business, kind=Kind.INVOICE, values={BUSINESS_WIDE: seq})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {iline_t} (business_id, invoice_id, order_line_id, sku, description, quantity, unit_price, amount)
+                SELECT i.business_id, i.id, ol.id, ol.sku, ol.description, sl.quantity, ol.unit_price,
+                       ROUND(sl.quantity * ol.unit_price, 2)
+                FROM {invoice_t} i
+                JOIN {sline_t} sl ON sl.shipment_id = i.shipment_id
+                JOIN {oline_t} ol ON ol.id = sl.order_line_id
+                WHERE i.business_id = %s AND i.id = ANY(%s)
+                ORDER BY i.id, sl.id""",  # nosec B608  # table and column names from the models, values as parameters
+            [business.pk, [inv.pk for inv in invoices]],
+        )
+    return len(invoices)

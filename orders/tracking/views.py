@@ -19,6 +19,7 @@ from orders.tracking.selectors import (
     order_cancellable,
     order_detail,
     order_find,
+    order_keyset_page,
     order_list,
     order_received_by_line,
     order_timeline,
@@ -51,7 +52,9 @@ class OrderListView(MemberRequiredMixin, TemplateView):
             member=self.member, status=filters.get("status", ""), group_id=filters.get("group"),
             date_from=filters.get("date_from"), date_to=filters.get("date_to"), po_number=filters.get("po_number", ""),
         )
-        page = _page(self.request, qs)
+        # Keyset pagination: a deep page costs what the first one costs (no OFFSET, no COUNT).
+        page = order_keyset_page(qs, after=self.request.GET.get("after", ""), before=self.request.GET.get("before", ""),
+                                 size=PAGE_SIZE)
         return super().get_context_data(form=form, page_obj=page, orders=page.object_list, filtered=bool(filters and any(filters.values())), **kwargs)
 
 
