@@ -56,6 +56,6 @@ class CheckoutForm(forms.Form):
         if not value:
             return ""
         value = typed_po_validate(business=self.business, po_number=value)
-        if Order.objects.filter(business=self.business, po_number=value).exists():
+        if Order.objects.filter(business=self.business, po_number__iexact=value).exists():
             raise ValidationError(f"The PO number {value} is already used by another order; enter a new one.")
         return value

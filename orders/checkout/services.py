@@ -39,6 +39,11 @@ class PONumberTaken(CheckoutError):
     pass
 
 
+#: Generated numbering skips numbers a buyer already typed (PO numbers are unique per business,
+#: case-insensitively); past this many taken numbers in a row, checkout refuses with a clear message.
+GENERATED_SKIP_MAX = 100
+
+
 @dataclass(frozen=True)
 class PlaceResult:
     order: Order
@@ -63,19 +68,24 @@ def order_place(
     existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
     if existing is not None:
         return PlaceResult(existing, False)
-    try:
-        return _order_place(
-            member=member, group=group, budget=budget, address=address, po_number=po_number,
-            checkout_token=checkout_token, acting_user=acting_user,
-        )
-    except IntegrityError:
-        # A concurrent submit of the same form won the race, or a typed number was taken meanwhile.
-        existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
-        if existing is not None:
-            return PlaceResult(existing, False)
-        if po_number and Order.objects.filter(business_id=member.business_id, po_number=po_number).exists():
-            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
-        raise
+    for attempt in range(2):
+        try:
+            return _order_place(
+                member=member, group=group, budget=budget, address=address, po_number=po_number,
+                checkout_token=checkout_token, acting_user=acting_user,
+            )
+        except IntegrityError:
+            # A concurrent submit of the same form won the race, or a number was taken meanwhile.
+            existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
+            if existing is not None:
+                return PlaceResult(existing, False)
+            if po_number and Order.objects.filter(business_id=member.business_id, po_number__iexact=po_number).exists():
+                raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
+            if po_number or attempt:
+                raise
+            # A generated number was typed by a concurrent checkout that committed first: the whole
+            # transaction (counter included) rolled back; the second attempt sees it and skips it.
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic
@@ -118,12 +128,12 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
             po_number = typed_po_validate(business=business, po_number=po_number)
         except ValidationError as exc:
             raise CheckoutError(" ".join(exc.messages)) from exc
-        if Order.objects.filter(business=business, po_number=po_number).exists():
+        if Order.objects.filter(business=business, po_number__iexact=po_number).exists():
             raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
     elif business.po_mode == Business.POMode.TYPED and business.po_required:
         raise CheckoutError("Enter your PO number.")
     else:
-        po_number = po_number_next(business=business, group=group, budget=locked_budget, category_code=category_code)
+        po_number = _po_number_generate(business=business, group=group, budget=locked_budget, category_code=category_code)
 
     order = Order(
         business=business, group=group, buyer=member, po_number=po_number, budget=locked_budget,
@@ -164,3 +174,19 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
     return PlaceResult(order, True)
+
+
+def _po_number_generate(*, business: Business, group: Group, budget, category_code: str) -> str:
+    """The next generated number that no order of the business holds yet (any case).
+
+    Typed and generated numbers share one namespace; a buyer who typed what the counter would hand out
+    next (e.g. "<blanket PO>-1") must not block generated numbering, so taken numbers are skipped.
+    """
+    for _ in range(GENERATED_SKIP_MAX):
+        number = po_number_next(business=business, group=group, budget=budget, category_code=category_code)
+        if not Order.objects.filter(business=business, po_number__iexact=number).exists():
+            return number
+    raise CheckoutError(
+        f"The next {GENERATED_SKIP_MAX} generated PO numbers are all taken by typed ones; ask your business admin "
+        "to change the PO number pattern."
+    )
