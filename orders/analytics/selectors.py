@@ -11,7 +11,7 @@ import csv
 import datetime
 import tempfile
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -20,6 +20,7 @@ from django.utils import timezone
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
 from procurement.models import Business
+from procurement.money import MoneyError, money_parse
 
 ZERO = Decimal("0.00")
 SPEND_STATUSES = [
@@ -207,9 +208,9 @@ def _dec(value):
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise ReportFilterError(f"“{value}” is not an amount.")
+        return money_parse(str(value), what="The amount filter")
+    except MoneyError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def orders_report(*, business: Business, filters: dict | None = None):

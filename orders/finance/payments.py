@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, Order, Payment, PaymentAllocation
 from procurement.models import Business, Member
+from procurement.money import MoneyError, money_parse
 
 ZERO = Decimal("0.00")
 
@@ -151,6 +152,10 @@ def payment_record(
     Without any number (or with no open invoice behind it) the payment stays unmatched, waiting for
     finance to resolve it on the Reconciliation page.
     """
+    try:
+        amount = money_parse(amount) if amount is not None else None
+    except MoneyError as exc:
+        raise PaymentError(str(exc)) from exc
     if amount is None or amount <= 0:
         raise PaymentError("The amount must be more than zero.")
     _check_month_open(business=business, on=received_on)

@@ -25,6 +25,7 @@ from budgets.models import Budget
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
 from procurement.models import Business, Member
+from procurement.money import MoneyError, money_parse
 
 MAX_WINDOW = 6  # a reference number spans at most this many words ("BPO 2026 0001 3")
 KEY_CHUNK = 900  # bind parameters per look-up query (SQLite's historic limit is 999)
@@ -175,7 +176,8 @@ def parse_amount(raw: str) -> Decimal:
     value = Decimal(text)
     if negative:
         value = -value
-    return abs(value).quantize(Decimal("0.01"))
+    # Fits the money column (14 digits, 2 places) or MoneyError: 1000000000000000.00 is refused, not saved.
+    return money_parse(abs(value), round_places=True)
 
 
 def decode_upload(data: bytes) -> str:
@@ -241,8 +243,11 @@ def statement_parse(*, business: Business, text: str, mapping: dict) -> list[Sta
             continue
         try:
             amount = parse_amount(raw_amount)
+        except MoneyError as exc:
+            errors.append(f"Line {line}: {exc}")
+            continue
         except (InvalidOperation, ValueError):
-            errors.append(f"Line {line}: “{raw_amount.strip()}” is not an amount.")
+            errors.append(f"Line {line}: “{raw_amount.strip()[:40]}” is not an amount.")
             continue
         if amount <= 0:
             errors.append(f"Line {line}: the amount is zero.")
