@@ -7,6 +7,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Sum
 
+from procurement.inputs import IdField
+
 from .models import Allocation, Budget
 from .services import AMOUNT_MAX, EDITABLE_FIELDS, PO_NUMBER_RE, budget_update_errors
 
@@ -97,7 +99,7 @@ class BudgetForm(forms.ModelForm):
 class AllocationRowForm(forms.Form):
     """One row of the Allocations table: a member and the amount in the Allocated column."""
 
-    member_id = forms.IntegerField(widget=forms.HiddenInput)
+    member_id = IdField(widget=forms.HiddenInput)
     amount = forms.DecimalField(
         label="Allocated", max_digits=14, decimal_places=2, min_value=Decimal("0"), max_value=AMOUNT_MAX,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "class": "form-control text-end"}),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
+from procurement.inputs import ID_MAX, InputError, id_parse
 from procurement.models import Group, GroupMembership, Member
 from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
 
@@ -261,12 +262,14 @@ class AllocationsView(BudgetMixin, TemplateView):
     def save(self, formset):
         if not formset.is_valid():
             return self.render_rows(None, formset=formset, summary=self.row_errors(formset))
-        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in formset.forms}
+        # A posted row left empty (no member, no amount) is valid in a formset but names nobody: skip it.
+        filled = [form for form in formset.forms if form.cleaned_data.get("member_id") is not None]
+        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in filled}
         try:
             services.allocations_save(budget=self.budget, amounts=amounts, acting_user=self.request.user)
         except ValidationError as exc:
             summary = []
-            by_member = {form.cleaned_data["member_id"]: form for form in formset.forms}
+            by_member = {form.cleaned_data["member_id"]: form for form in filled}
             for key, errors in exc.message_dict.items():
                 if key in by_member:
                     for error in errors:
@@ -323,7 +326,7 @@ class AllocationsView(BudgetMixin, TemplateView):
         return summary + list(formset.non_form_errors())
 
     def member_names(self, ids) -> dict[str, str]:
-        clean = [int(i) for i in ids if str(i).isdigit()]
+        clean = [int(i) for i in ids if str(i).isascii() and str(i).isdigit() and 0 < int(i) <= ID_MAX]
         members = Member.objects.filter(business=self.business, pk__in=clean).select_related("user")
         return {str(m.pk): m.name for m in members}
 
@@ -357,8 +360,8 @@ class AllocationsView(BudgetMixin, TemplateView):
 def _row_member_id(form) -> int | None:
     value = form.data.get(form.add_prefix("member_id")) if form.is_bound else form.initial.get("member_id")
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return id_parse(value)
+    except (InputError, TypeError):
         return None
 
 

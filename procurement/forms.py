@@ -7,6 +7,7 @@ querysets to it, so a forged id of another business is "not one of the available
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .inputs import BoundedModelChoiceField
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
@@ -131,7 +132,7 @@ class GroupForm(forms.ModelForm):
 
 
 class GroupMemberAddForm(forms.Form):
-    member = forms.ModelChoiceField(queryset=Member.objects.none(), label="Member")
+    member = BoundedModelChoiceField(queryset=Member.objects.none(), label="Member")
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple, initial=[Role.BUYER],
         help_text="One member may hold several roles in a group.",

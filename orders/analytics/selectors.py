@@ -20,6 +20,7 @@ from django.utils import timezone
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
 from procurement.models import Business
+from procurement.inputs import InputError, date_parse, id_parse, int_parse
 from procurement.money import MoneyError, money_parse
 
 ZERO = Decimal("0.00")
@@ -187,21 +188,25 @@ class ReportFilterError(ValueError):
 
 
 def _date(value):
-    if not value:
-        return None
     try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise ReportFilterError(f"“{value}” is not a date (YYYY-MM-DD).")
+        return date_parse(value)
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def _int(value):
-    if value in (None, ""):
-        return None
+    """An id filter (group, buyer, budget, category): 1 to 2^63-1."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ReportFilterError(f"“{value}” is not a number.")
+        return id_parse(value)
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
+
+
+def _quantity(value):
+    try:
+        return int_parse(value, minimum=0, maximum=2**31 - 1, what="quantity")
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def _dec(value):
@@ -259,7 +264,7 @@ def orders_report(*, business: Business, filters: dict | None = None):
         qs = qs.filter(sku__icontains=v)
     if v := f.get("description"):
         qs = qs.filter(description__icontains=v)
-    if (v := _int(f.get("quantity"))) is not None:
+    if (v := _quantity(f.get("quantity"))) is not None:
         qs = qs.filter(quantity=v)
     if (v := _dec(f.get("amount_min"))) is not None:
         qs = qs.filter(amount__gte=v)

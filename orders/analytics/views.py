@@ -21,6 +21,7 @@ from orders.analytics import selectors as analytics
 from orders.finance.views import FinanceMixin
 from orders.models import Category, Order
 from procurement.models import Group, Member
+from procurement.inputs import InputError, date_parse
 
 
 def _date_range(request) -> tuple[datetime.date, datetime.date, list[str]]:
@@ -30,9 +31,9 @@ def _date_range(request) -> tuple[datetime.date, datetime.date, list[str]]:
         raw = request.GET.get(key)
         if raw:
             try:
-                value = datetime.date.fromisoformat(raw)
-            except ValueError:
-                errors.append(f"“{raw}” is not a date (YYYY-MM-DD).")
+                value = date_parse(raw)
+            except InputError as exc:
+                errors.append(str(exc))
                 continue
             if key == "start":
                 start = value

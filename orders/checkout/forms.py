@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from orders.models import Order
+from procurement.inputs import BoundedModelChoiceField, IdField
 from procurement.models import Business
 from procurement.numbering.services import (
     typed_po_validate,
@@ -13,9 +14,9 @@ from procurement.numbering.services import (
 
 
 class CheckoutForm(forms.Form):
-    group = forms.IntegerField(widget=forms.HiddenInput)
+    group = IdField(widget=forms.HiddenInput)
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
-    address = forms.ModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
+    address = BoundedModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
     budget = forms.TypedChoiceField(label="Budget (Blanket PO)", coerce=int, empty_value=None)
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
 

@@ -24,6 +24,7 @@ from orders.documents.rendering import (
     shipping_label_document,
 )
 from orders.models import Invoice, Order, Shipment
+from procurement.inputs import BoundedModelChoiceField, date_bounds_validator
 from procurement.models import Group
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -118,9 +119,11 @@ class ShippingLabelView(ShipmentDocumentView):
 class InvoiceFilterForm(forms.Form):
     po_number = forms.CharField(label="PO number", required=False, max_length=64)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
-    group = forms.ModelChoiceField(label="Group", required=False, queryset=Group.objects.none(), empty_label="All groups")
-    issued_from = forms.DateField(label="Issued from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    issued_to = forms.DateField(label="Issued to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    group = BoundedModelChoiceField(label="Group", required=False, queryset=Group.objects.none(), empty_label="All groups")
+    issued_from = forms.DateField(label="Issued from", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                  validators=[date_bounds_validator])
+    issued_to = forms.DateField(label="Issued to", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=[date_bounds_validator])
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ from orders.finance.payments import (
     payment_resolve,
 )
 from orders.models import Invoice, Order, Payment
+from procurement.inputs import InputError, date_bounds_validator, date_parse
 from procurement.tenancy import MemberRequiredMixin, Role
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
@@ -60,7 +61,8 @@ def _safe_next(request, fallback: str) -> str:
 class PaymentForm(forms.Form):
     METHODS = [("ACH", "ACH"), ("Wire", "Wire transfer"), ("Check", "Check"), ("Card", "Card"), ("Other", "Other")]
 
-    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+                                  validators=[date_bounds_validator])
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
     method = forms.ChoiceField(choices=METHODS, initial="ACH")
     reference = forms.CharField(max_length=255, required=False, help_text="The bank's reference text, if any.")
@@ -109,10 +111,10 @@ class PaymentListView(FinanceMixin, TemplateView):
             qs = qs.filter(Q(reference__icontains=q) | Q(po_number__icontains=q) | Q(invoice_number__icontains=q))
         for key, lookup in (("date_from", "received_on__gte"), ("date_to", "received_on__lte")):
             try:
-                if g.get(key):
-                    qs = qs.filter(**{lookup: datetime.date.fromisoformat(g[key])})
-            except ValueError:
-                messages.error(self.request, f"“{g[key]}” is not a date (YYYY-MM-DD).")
+                if day := date_parse(g.get(key)):
+                    qs = qs.filter(**{lookup: day})
+            except InputError as exc:
+                messages.error(self.request, str(exc))
         page = Paginator(qs.order_by("-received_on", "-id"), 50).get_page(g.get("page"))
         return super().get_context_data(page_obj=page, payments=page.object_list, statuses=self.STATUSES,
                                         status=status, q=g.get("q", ""), **kwargs)
