@@ -21,10 +21,12 @@ from budgets.ledger import (
     budget_lock,
 )
 from budgets.models import Budget
+from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.services import po_number_next, typed_po_validate
+from procurement.tenancy import member_has_role
 
 
 class CheckoutError(Exception):
@@ -171,6 +173,17 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
                 order.over_budget = True
                 order.save(update_fields=["over_budget"])
         # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
+
+    if (
+        order.status == Order.Status.PENDING_APPROVAL
+        and member_has_role(member, GroupMembership.Role.APPROVER, group=group)  # an approver or business admin
+        and not approval_deciders_exist(order=order)
+    ):
+        # Raising rolls the order, its lines and its number back: nothing is saved.
+        raise CheckoutError(
+            f"This order needs approval, and no one but you could approve it in {group.name} (no one approves an "
+            "order they placed). Ask your business admin to add an approver to the group."
+        )
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
     return PlaceResult(order, True)
