@@ -22,6 +22,7 @@ from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
 from procurement.models import Business
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
 from procurement.money import MoneyError, money_parse
+from procurement.spreadsheets import row_safe
 
 ZERO = Decimal("0.00")
 SPEND_STATUSES = [
@@ -329,7 +330,7 @@ def report_csv_stream(queryset, chunk_size: int = 2000):
     writer = csv.writer(_Echo())
     yield writer.writerow([label for _, label in REPORT_COLUMNS])
     for values in queryset.values_list(*REPORT_FIELDS).iterator(chunk_size=chunk_size):
-        yield writer.writerow(report_row(values))
+        yield writer.writerow(row_safe(report_row(values)))
 
 
 def report_xlsx_file(queryset, chunk_size: int = 2000):
@@ -340,7 +341,7 @@ def report_xlsx_file(queryset, chunk_size: int = 2000):
     sheet = workbook.create_sheet(title="Orders report")
     sheet.append([label for _, label in REPORT_COLUMNS])
     for values in queryset.values_list(*REPORT_FIELDS).iterator(chunk_size=chunk_size):
-        sheet.append(report_row(values))
+        sheet.append(row_safe(report_row(values)))
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)

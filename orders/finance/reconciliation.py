@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
 from procurement.models import Business, Member
+from procurement.spreadsheets import row_safe
 
 ZERO = Decimal("0.00")
 
@@ -218,7 +219,7 @@ def reconciliation_csv(*, business: Business, summary: MonthSummary) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in _export_rows(business=business, summary=summary):
-        writer.writerow(row)
+        writer.writerow(row_safe(row))
     return out.getvalue()
 
 
@@ -229,7 +230,7 @@ def reconciliation_xlsx(*, business: Business, summary: MonthSummary):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=summary.key)
     for row in _export_rows(business=business, summary=summary):
-        sheet.append(row)  # openpyxl writes Decimal as a number, exactly
+        sheet.append(row_safe(row))  # openpyxl writes Decimal as a number, exactly
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)
