@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Business, Group, Member, TenantQuerySet
+from procurement.numbering.services import release_count as numbering_release_count
 
 MONEY = dict(max_digits=14, decimal_places=2)
 
@@ -49,14 +50,17 @@ class Budget(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # Derived from the ledger; kept on the row (in the same transaction) for fast reads and the CHECK below.
     spent = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
-    # Releases (orders) drawn against this blanket PO: numbers them <blanket PO>-<n>.
-    release_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
     history = HistoricalRecords()
+
+    @property
+    def release_count(self) -> int:
+        """Releases (orders) numbered against this Blanket PO as <blanket PO>-<n>: read from numbering's counter."""
+        return numbering_release_count(budget=self)
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -130,6 +134,8 @@ class LedgerEntry(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
     allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    # A lazy FK string on purpose (docs/architecture.md): budgets never imports orders' code, but the
+    # ledger row names the order it charged, so PROTECT and the (budget, order) queries stay in the database.
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     # A release gives back (part of) one charge: the link lets the ledger refuse releasing more than was charged.
     charge = models.ForeignKey(

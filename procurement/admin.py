@@ -133,7 +133,7 @@ class AddressAdmin(SimpleHistoryAdmin):
 class CounterAdmin(admin.ModelAdmin):
     """Read-only: counters only move inside the transactions that hand out numbers."""
 
-    list_display = ("business", "kind", "last_value")
+    list_display = ("business", "kind", "scope", "last_value")
     list_filter = ("kind",)
     search_fields = ("business__name",)
     list_select_related = ("business",)

@@ -1,13 +1,25 @@
+from django.urls import get_resolver
+
 from .tenancy import member_for_user, member_has_role, Role
+
+
+def url_areas(request) -> frozenset[str]:
+    """The URL namespaces mounted in this request's URLconf ("procurement", "budgets", "orders", ...).
+
+    The core's templates link into other areas only where the area is mounted, with an explicit
+    `{% if "orders" in nav_areas %}`; inside it they use plain `{% url %}`, so a mistyped URL name fails.
+    """
+    return frozenset(get_resolver(getattr(request, "urlconf", None)).namespace_dict)
 
 
 def membership(request):
     member = member_for_user(getattr(request, "user", None)) if hasattr(request, "user") else None
     if member is None:
-        return {"current_member": None, "current_business": None}
+        return {"current_member": None, "current_business": None, "nav_areas": url_areas(request)}
     return {
         "current_member": member,
         "current_business": member.business,
+        "nav_areas": url_areas(request),
         "nav_is_admin": member.is_business_admin,
         "nav_is_approver": member_has_role(member, Role.APPROVER),
         "nav_is_finance": member_has_role(member, Role.FINANCE),

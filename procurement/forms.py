@@ -5,6 +5,7 @@ querysets to it, so a forged id of another business is "not one of the available
 """
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .inputs import BoundedModelChoiceField
@@ -19,6 +20,16 @@ class LoginForm(AuthenticationForm):
     def clean_username(self):
         # Emails are stored lower-case; "Alice@Acme.example" logs in as alice@acme.example.
         return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for members who never set a password (added by an admin: their
+    set-your-password link expired). Only active accounts get mail; unknown addresses get none, and the
+    page says the same either way (no account discovery)."""
+
+    def get_users(self, email):
+        email_field = User.get_email_field_name()
+        return User._default_manager.filter(**{f"{email_field}__iexact": email.strip(), "is_active": True})
 
 
 class RegistrationForm(forms.Form):

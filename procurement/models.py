@@ -215,23 +215,32 @@ class GroupMembership(models.Model):
 
 
 class Counter(models.Model):
-    """A per-business sequence (PO numbers, invoice numbers): locked row, gap-free."""
+    """A gap-free sequence (PO, invoice, credit note and release numbers): locked row, one per scope.
+
+    Only ``procurement.numbering`` reads or writes these rows. ``scope`` is 0 for the business-wide
+    sequences; a Blanket PO's release counter uses ``kind=release`` and ``scope=<budget pk>`` (a plain
+    integer, not a foreign key: the core cannot know the budgets app).
+    """
 
     class Kind(models.TextChoices):
         PO = "po", "PO number"
         INVOICE = "invoice", "Invoice number"
+        CREDIT_NOTE = "credit_note", "Credit note number"
+        RELEASE = "release", "Blanket PO release number"
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="counters")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    scope = models.PositiveBigIntegerField(default=0, help_text="0 for business-wide sequences; the budget id for releases.")
     last_value = models.PositiveBigIntegerField(default=0)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["business", "kind"], name="counter_unique_per_business"),
+            models.UniqueConstraint(fields=["business", "kind", "scope"], name="counter_unique_per_business_scope"),
             models.CheckConstraint(condition=Q(last_value__gte=0), name="counter_non_negative"),
         ]
 
     def __str__(self):
-        return f"{self.business} {self.kind}={self.last_value}"
+        scope = f"[{self.scope}]" if self.scope else ""
+        return f"{self.business} {self.kind}{scope}={self.last_value}"

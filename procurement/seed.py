@@ -13,7 +13,7 @@ from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
 
-DEMO_PASSWORD = "demo"  # demo only; set directly, bypassing the password validators on purpose
+DEMO_PASSWORD = "demo"  # nosec B105  # demo data only; set directly, bypassing the password validators on purpose
 DEMO_DOMAIN = "acme.example"
 ACME_NAME = "Acme Corporation"
 

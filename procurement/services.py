@@ -6,14 +6,17 @@ rule; views show that message on the form and nothing is saved. `acting_user` is
 author of the history entries (the request middleware does the same inside requests).
 """
 
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .fields import fields_check
 from .models import Address, Business, Group, GroupMembership, Member, User
@@ -47,9 +50,22 @@ def _user_insert(user: User, *, message: str) -> None:
         raise ValidationError({"email": message}) from error
 
 
-def temporary_password() -> str:
-    """A random password for a new member to sign in with once (shown once, then changed)."""
-    return secrets.token_urlsafe(12)
+def set_password_link(*, user: User, base_url: str) -> str:
+    """An absolute set-your-password link (Django's password reset token) for `user`.
+
+    The token is bound to the user's current password hash and last login, so it works once: setting a
+    password (or logging in) makes it invalid; it also expires after PASSWORD_RESET_TIMEOUT.
+    """
+    path = reverse(
+        "procurement:password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    return base_url.rstrip("/") + path
+
+
+def reset_link_days() -> int:
+    """How many days a set-your-password / reset link stays valid (PASSWORD_RESET_TIMEOUT, rounded up)."""
+    return max(1, -(-settings.PASSWORD_RESET_TIMEOUT // 86400))
 
 
 @transaction.atomic
@@ -107,34 +123,39 @@ def business_update(*, business: Business, acting_user, **fields) -> Business:
 @transaction.atomic
 def member_add(
     *, business: Business, first_name: str, last_name: str, email: str, is_business_admin: bool = False,
-    acting_user,
-) -> tuple[Member, str]:
-    """A new member with a temporary password; returns (member, password) so it can be shown once."""
+    base_url: str, acting_user,
+) -> Member:
+    """A new member without a password; they are mailed a set-your-password link (no password in clear).
+
+    `base_url` is the site's address (scheme and host) the link in the welcome email starts with.
+    """
     email = email.strip().lower()
     if _email_taken(email):
         raise ValidationError({"email": "Someone with this email address already has an account."})
-    password = temporary_password()
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    user.set_password(password)
+    user.set_unusable_password()
     _user_insert(user, message="Someone with this email address already has an account.")
     member = Member(business=business, user=user, is_business_admin=is_business_admin)
     _save(member, acting_user=acting_user)
     inviter = getattr(acting_user, "get_full_name", lambda: "")() or "Your business admin"
+    link = set_password_link(user=user, base_url=base_url)
+    days = reset_link_days()
 
     def _mail():
         send_mail(
             subject=f"Your account at {business.name}",
             message=(
                 f"{inviter} added you to {business.name}.\n\n"
-                f"Log in with your email address {email} and this temporary password: {password}\n"
-                "Please change it after you log in.\n"
+                f"Set your password here, then log in with your email address {email}:\n\n{link}\n\n"
+                f"The link works once and for {days} day{'s' if days != 1 else ''}. After that, use "
+                "\"Forgot your password?\" on the login page to get a new one.\n"
             ),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
         )
 
     transaction.on_commit(_mail)
-    return member, password
+    return member
 
 
 def _lock_admins(business: Business) -> list[Member]:

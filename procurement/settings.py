@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,7 @@ SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-key-for-development-and-tests-only"
+    SECRET_KEY = "insecure-key-for-development-and-tests-only"  # nosec B105  # DEBUG/tests only (see above)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -43,11 +44,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "procurement.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,6 +110,9 @@ if TESTING:
     # The suite creates many users; a fast hasher keeps it quick. Real runs use Django's defaults.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Password reset and set-your-password links (one use each) stay valid this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
 LOGIN_URL = "procurement:login"
 LOGIN_REDIRECT_URL = "procurement:account"
 LOGOUT_REDIRECT_URL = "procurement:home"
@@ -119,6 +125,24 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "procurement.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "procurement/locked_out.html"
+# The client address axes counts by (django-ipware). Default: REMOTE_ADDR only, so X-Forwarded-For is
+# ignored and cannot be spoofed. Behind proxies that append the client address to X-Forwarded-For, set
+# AXES_IPWARE_PROXY_COUNT to the number of proxy addresses that follow the client's in that header:
+# 0 for one load balancer (X-Forwarded-For: client), 1 for a CDN in front of it (client, cdn), ... The
+# address is taken at that position counted from the right, so whatever a client prepends is ignored.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    default=["REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT is None else ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+)
+if AXES_IPWARE_PROXY_COUNT is None and any(h != "REMOTE_ADDR" for h in AXES_IPWARE_META_PRECEDENCE_ORDER):
+    raise ImproperlyConfigured(
+        "AXES_IPWARE_META_PRECEDENCE_ORDER reads a proxy header: set AXES_IPWARE_PROXY_COUNT too, or clients "
+        "can choose their own address."
+    )
+# Take the address at the trusted position even when a client prepended addresses of its own (strict
+# mode would give up on such a chain and count every such client as one).
+IPWARE_STRICT = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -160,6 +184,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _strict
 SECURE_HSTS_PRELOAD = _strict
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files; no inline
+# script or style anywhere (tests/test_security_headers.py scans the templates). The one exception is
+# the documents' per-document @page rule (page size, the invoice's page footer), a <style> element that
+# carries the request's nonce. data: images are Bootstrap's own icons (SVG in its CSS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features the app never uses are switched off for it and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -9,19 +9,18 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from . import selectors, services
 from .forms import (
     AddressForm, CompanyForm, GroupForm, GroupMemberAddForm, LoginForm, MemberAddForm, MemberEditForm,
-    RegistrationForm,
+    PasswordResetForm, RegistrationForm,
 )
 from .models import Address, Group, GroupMembership, Member
 from .tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, Role, member_for_user, member_has_role
 
 PAGE_SIZE = 25
-TEMP_PASSWORD_SESSION_KEY = "procurement_temporary_password"
 
 
 def apply_errors(form, error: ValidationError) -> None:
@@ -50,6 +49,50 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+# --- Passwords: Django's views with our templates -------------------------------------------------
+# Changing or resetting a password changes the hash that every session carries (Django's session auth
+# hash): every other session of the member fails that check on its next request and is logged out. The
+# change view keeps the current session (update_session_auth_hash); the reset view logs no one in.
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "procurement/password_change.html"
+    success_url = reverse_lazy("procurement:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "procurement/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "procurement/password_reset.html"
+    form_class = PasswordResetForm
+    email_template_name = "procurement/emails/password_reset.txt"
+    subject_template_name = "procurement/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("procurement:password_reset_done")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(days=services.reset_link_days(), **kwargs)
+
+    def form_valid(self, form):
+        self.extra_email_context = {"days": services.reset_link_days()}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "procurement/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "procurement/password_reset_confirm.html"
+    success_url = reverse_lazy("procurement:password_reset_complete")
+    post_reset_login = False
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "procurement/password_reset_complete.html"
 
 
 class RegisterView(FormView):
@@ -143,29 +186,31 @@ class MemberAddView(BusinessAdminRequiredMixin, FormView):
     template_name = "procurement/member_add.html"
     form_class = MemberAddForm
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(days=services.reset_link_days(), **kwargs)
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            member, password = services.member_add(
+            member = services.member_add(
                 business=self.business, first_name=data["first_name"], last_name=data["last_name"],
-                email=data["email"], is_business_admin=data["is_business_admin"], acting_user=self.request.user,
+                email=data["email"], is_business_admin=data["is_business_admin"],
+                base_url=self.request.build_absolute_uri("/"), acting_user=self.request.user,
             )
         except ValidationError as error:
             apply_errors(form, error)
             return self.form_invalid(form)
-        # Shown once on the next page, then gone from the session.
-        self.request.session[TEMP_PASSWORD_SESSION_KEY] = {"member_id": member.pk, "password": password}
-        messages.success(self.request, f"{member.name} was added to {self.business.name}.")
+        messages.success(
+            self.request,
+            f"{member.name} was added to {self.business.name}. We emailed {member.email} a link to set "
+            "their password.",
+        )
         return redirect("procurement:member_edit", member_id=member.pk)
 
 
 class MemberEditView(BusinessAdminRequiredMixin, FormView):
     template_name = "procurement/member_edit.html"
     form_class = MemberEditForm
-
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.temporary_password = None
 
     def check_role(self):
         super().check_role()
@@ -178,12 +223,8 @@ class MemberEditView(BusinessAdminRequiredMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        shown = self.request.session.pop(TEMP_PASSWORD_SESSION_KEY, None)
-        if shown and shown.get("member_id") == self.object.pk:
-            self.temporary_password = shown["password"]
         return super().get_context_data(
             member_obj=self.object,
-            temporary_password=self.temporary_password,
             memberships=selectors.member_memberships(member=self.object),
             is_self=self.object.pk == self.member.pk,
             **kwargs,

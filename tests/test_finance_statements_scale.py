@@ -1,8 +1,6 @@
 """Statement import CPU: matching is linear in the file, and look-ups go in batches (no SQL-variable limit)."""
 
-import datetime
 import random
-from decimal import Decimal
 
 import pytest
 

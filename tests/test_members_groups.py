@@ -1,5 +1,7 @@
 """Members, Groups and Billing & Shipping in Business Settings: real requests, real rows."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -20,7 +22,7 @@ def admin_client(client, admin_member):
 # --- Members ---------------------------------------------------------------------------------------
 
 
-def test_add_member_shows_temporary_password_once_and_mails_it(admin_client, business, django_capture_on_commit_callbacks):
+def test_add_member_mails_a_set_password_link_and_no_password(admin_client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("procurement:member_add"),
@@ -29,20 +31,32 @@ def test_add_member_shows_temporary_password_once_and_mails_it(admin_client, bus
     member = Member.objects.get(user__email="nina@example.com")
     assert member.business == business and not member.is_business_admin and member.is_active
     assert response["Location"] == reverse("procurement:member_edit", kwargs={"member_id": member.pk})
+    # No password exists until Nina sets one: nothing to show, mail or guess.
+    assert not member.user.has_usable_password()
 
     page = admin_client.get(response["Location"])
-    password = page.context["temporary_password"]
-    assert password and len(password) >= 12
-    assert password in page.content.decode()
-    assert member.user.check_password(password)
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nina@example.com"] and password in mail.outbox[0].body
+    text = page.content.decode()
+    assert "We emailed nina@example.com a link to set their password" in text
+    assert "temporary password" not in text.lower()
+    assert "Has not set a password yet" in text
 
-    again = admin_client.get(response["Location"])
-    assert again.context["temporary_password"] is None and password not in again.content.decode()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nina@example.com"]
+    body = mail.outbox[0].body
+    assert "password:" not in body.lower() and "temporary" not in body.lower()
+    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", body).group(1)
 
+    # The link lets Nina choose her password, then she logs in with it.
     admin_client.logout()
-    login = admin_client.post(reverse("procurement:login"), {"username": "nina@example.com", "password": password})
+    form = admin_client.get(link, follow=True)
+    assert form.context["validlink"]
+    done = admin_client.post(form.redirect_chain[-1][0], {"new_password1": "lemon-tree-2026", "new_password2": "lemon-tree-2026"})
+    assert done.status_code == 302 and done["Location"] == reverse("procurement:password_reset_complete")
+    login = admin_client.post(reverse("procurement:login"), {"username": "nina@example.com", "password": "lemon-tree-2026"})
     assert login.status_code == 302 and login["Location"] == reverse("procurement:account")
+
+    # Used once: the same link no longer works.
+    admin_client.logout()
+    assert not admin_client.get(link, follow=True).context["validlink"]
 
 
 def test_add_member_with_taken_email_saves_nothing(admin_client, buyer):

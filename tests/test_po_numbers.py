@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from procurement.numbering.services import (
-    pattern_parse, pattern_render, pattern_validate, po_number_next, po_number_preview, regex_validate,
-    token_sanitize, typed_po_validate,
+from procurement.numbering.patterns import (
+    pattern_parse, pattern_render, pattern_validate, regex_validate, token_sanitize, typed_po_validate,
 )
+from procurement.numbering.services import po_number_next, po_number_preview
 from procurement.models import Counter
 from tests.factories import BudgetFactory, BusinessFactory, GroupFactory
 

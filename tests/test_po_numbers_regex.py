@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procurement.numbering.forms import POSettingsForm
-from procurement.numbering.services import regex_validate, typed_po_validate
+from procurement.numbering.patterns import regex_validate, typed_po_validate
 from tests.factories import BusinessFactory
 
 CATASTROPHIC = ["(a+)+", "(a|aa)+", "(.*a){20}", "^(a+)+$", "(a*)*b"]

@@ -96,7 +96,7 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["po_number", "invoice_number", "reference"]
     list_select_related = ["business"]
     readonly_fields = [f.name for f in Payment._meta.fields]
-    change_list_template = "orders/finance/admin_payment_changelist.html"
+    change_list_template = "admin/orders/payment/change_list.html"
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -115,13 +115,13 @@ class PaymentAdmin(admin.ModelAdmin):
         q = request.GET.get("q", "")
         context = {**self.admin_site.each_context(request), "title": "Find by PO, invoice or tracking number", "q": q,
                    "results": support_search(q), "searched": bool(q.strip())}
-        return TemplateResponse(request, "orders/finance/admin_support.html", context)
+        return TemplateResponse(request, "admin/orders/support.html", context)
 
     def order_story_view(self, request, order_id):
         order = get_object_or_404(Order.objects.select_related("business", "group", "buyer__user", "budget"), pk=order_id)
         context = {**self.admin_site.each_context(request), "title": f"PO {order.po_number} · {order.business.name}",
                    "search_url": reverse("admin:orders_payment_support"), **order_story(order)}
-        return TemplateResponse(request, "orders/finance/admin_order_story.html", context)
+        return TemplateResponse(request, "admin/orders/order_story.html", context)
 
 
 if not admin.site.is_registered(Payment):

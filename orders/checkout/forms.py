@@ -8,9 +8,7 @@ from django.core.exceptions import ValidationError
 from orders.models import Order
 from procurement.inputs import BoundedModelChoiceField, IdField
 from procurement.models import Business
-from procurement.numbering.services import (
-    typed_po_validate,
-)
+from procurement.numbering.patterns import typed_po_validate
 
 
 class CheckoutForm(forms.Form):

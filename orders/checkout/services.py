@@ -1,7 +1,8 @@
 """Placing an order: one transaction that numbers it, charges its Blanket PO and empties the cart.
 
-Lock order (the same everywhere, so concurrent checkouts queue instead of deadlocking): the budget row
-(through the ledger), then the allocation row (inside `budget_charge`), then the PO counter row. The
+Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
+deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
+(numbering), then the allocation row (inside `budget_charge`). The
 unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
 order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
 """
@@ -25,7 +26,8 @@ from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
 from procurement.models import Address, Business, Group, GroupMembership, Member
-from procurement.numbering.services import po_number_next, typed_po_validate
+from procurement.numbering.patterns import typed_po_validate
+from procurement.numbering.services import po_number_next
 from procurement.tenancy import member_has_role
 
 

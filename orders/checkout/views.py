@@ -19,6 +19,7 @@ from orders.models import Order
 from procurement.models import Business, GroupMembership
 from procurement.numbering.services import (
     po_number_preview,
+    release_numbers_preview,
 )
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -55,8 +56,8 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
         previews = []
         if self.business.po_mode == Business.POMode.GENERATED:
             if choices and not group.po_pattern:  # releases: each Blanket PO numbers its own
-                previews = [(c.budget.po_number, po_number_preview(business=self.business, group=group, budget=c.budget))
-                            for c in choices]
+                releases = release_numbers_preview(business=self.business, budgets=[c.budget for c in choices])
+                previews = [(c.budget.po_number, releases[c.budget.pk]) for c in choices]
             else:
                 previews = [("", po_number_preview(business=self.business, group=group))]
         return self.render_to_response(self.get_context_data(

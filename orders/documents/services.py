@@ -22,11 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
-from procurement.models import Counter
-from procurement.numbering.counters import counter_next
+from procurement.numbering.services import invoice_number_next
 
 CENT = Decimal("0.01")
-INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
 
 
 class InvoiceError(Exception):
@@ -45,10 +43,6 @@ def invoice_line_amount(*, quantity: int, unit_price: Decimal) -> Decimal:
 def invoice_tax(*, subtotal: Decimal, tax_rate: Decimal) -> Decimal:
     """`tax_rate` is a percentage (8.875 means 8.875 %)."""
     return money_round(Decimal(subtotal) * Decimal(tax_rate) / Decimal(100))
-
-
-def invoice_number_format(*, seq: int, issued_on: datetime.date) -> str:
-    return INVOICE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)
 
 
 @transaction.atomic
@@ -91,12 +85,11 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
     subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     tax = invoice_tax(subtotal=subtotal, tax_rate=business.tax_rate)
 
-    seq = counter_next(business=business, kind=Counter.Kind.INVOICE)
     invoice = Invoice(
         business=business,
         order=order,
         shipment=locked,
-        number=invoice_number_format(seq=seq, issued_on=issued_on),
+        number=invoice_number_next(business=business, issued_on=issued_on),
         issued_on=issued_on,
         due_on=issued_on + datetime.timedelta(days=business.payment_terms_days),
         subtotal=subtotal,

@@ -34,13 +34,13 @@ from orders.models import (
 from procurement.models import (
     Address,
     Business,
-    Counter,
     Group,
     GroupMembership,
     Member,
     User,
 )
-from procurement.numbering.services import blanket_release_prefix, pattern_render
+from procurement.numbering.counters import BUSINESS_WIDE, Kind, counters_lock, counters_set_at_least
+from procurement.numbering.patterns import pattern_render, release_number_render
 
 CATEGORIES = [
     ("Office Supplies", "OFFICE"), ("IT & Electronics", "IT"), ("Janitorial", "JANITORIAL"),
@@ -157,7 +157,7 @@ def seed_orders(*, business: Business, count: int, stdout=None, lines_avg: int =
         seed_catalog(stdout=stdout)
     products = list(Product.objects.filter(active=True).select_related("category").order_by("id"))
     pairs = _buyers(business)
-    rng = random.Random(seed + business.pk)
+    rng = random.Random(seed + business.pk)  # nosec B311  # reproducible demo data, not security
     today = timezone.localdate()
     budgets_by_group: dict[int, list[Budget]] = {}
     for budget in Budget.objects.filter(business=business, status=Budget.Status.ACTIVE, start_date__lte=today, end_date__gte=today):
@@ -168,7 +168,6 @@ def seed_orders(*, business: Business, count: int, stdout=None, lines_avg: int =
     fallback_address = next(iter(addresses.values()), None)
     statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
 
-    Counter.objects.get_or_create(business=business, kind=Counter.Kind.PO)
     made_lines = 0
     for start in range(0, todo, BATCH):
         n = min(BATCH, todo - start)
@@ -192,12 +191,11 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
     now = timezone.now()
     # Numbers as checkout gives them, gap-free: budget rows, then the counter, locked for the batch;
     # an order on a Blanket PO is its next release, any other takes the business (or group) sequence.
-    locked_budgets = Budget.objects.select_for_update().filter(
+    budget_ids = list(Budget.objects.select_for_update().filter(
         pk__in=[b.pk for bs in budgets_by_group.values() for b in bs]
-    ).order_by("pk")
-    releases = dict(locked_budgets.values_list("pk", "release_count"))
-    counter = Counter.objects.select_for_update().get(business=business, kind=Counter.Kind.PO)
-    seq = counter.last_value
+    ).order_by("pk").values_list("pk", flat=True))
+    seq = counters_lock(business=business, kind=Kind.PO, scopes=[BUSINESS_WIDE])[BUSINESS_WIDE]
+    releases = counters_lock(business=business, kind=Kind.RELEASE, scopes=budget_ids)
     orders, line_specs = [], []
     for i in range(n):
         group, member = pairs[rng.randrange(len(pairs))]
@@ -222,7 +220,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         address = addresses.get(group.shipping_address_id) or fallback_address
         if budget is not None and not group.po_pattern:
             releases[budget.pk] += 1
-            po_number = f"{blanket_release_prefix(budget.po_number)}-{releases[budget.pk]}"
+            po_number = release_number_render(blanket_po=budget.po_number, n=releases[budget.pk])
         else:
             seq += 1
             po_number = pattern_render(group.po_pattern or business.po_pattern, seq=seq, group=group,
@@ -244,9 +242,8 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         orders.append(order)
         line_specs.append(specs)
     Order.objects.bulk_create(orders, batch_size=BATCH)
-    Counter.objects.filter(pk=counter.pk).update(last_value=seq)
-    for budget_id, release_count in releases.items():
-        Budget.objects.filter(pk=budget_id).update(release_count=release_count)
+    counters_set_at_least(business=business, kind=Kind.PO, values={BUSINESS_WIDE: seq})
+    counters_set_at_least(business=business, kind=Kind.RELEASE, values=releases)
 
     lines = []
     for order, specs in zip(orders, line_specs):

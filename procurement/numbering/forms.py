@@ -4,7 +4,7 @@ from django import forms
 
 from procurement.inputs import IdField
 from procurement.models import Business
-from procurement.numbering.services import (
+from procurement.numbering.patterns import (
     pattern_validate,
     regex_validate,
 )

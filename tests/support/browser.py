@@ -34,13 +34,20 @@ def _playwright_browser():
 
 @pytest.fixture
 def page(_playwright_browser, live_server):
-    """A fresh browser page; `page.base_url` is the live server's address."""
+    """A fresh browser page; `page.base_url` is the live server's address.
+
+    Chromium enforces the Content-Security-Policy: any script or style it refuses (inline code left in a
+    template) is reported on the console, and the test errors at teardown with the message.
+    """
     context = _playwright_browser.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
     pg = context.new_page()
     pg.base_url = live_server.url
+    csp_violations = []
+    pg.on("console", lambda msg: csp_violations.append(f"{pg.url}: {msg.text}") if "Content Security Policy" in msg.text else None)
     yield pg
     context.close()
+    assert not csp_violations, f"the Content-Security-Policy blocked {len(csp_violations)}: {sorted(set(csp_violations))[:3]}"
 
 
 def browser_login(page, email, password=PASSWORD):

@@ -16,6 +16,14 @@ BUILDERS: dict[str, Callable] = {}
 #: Order in which kwargs are built when a URL has several (parents first).
 ORDER: list[str] = []
 
+#: URLs whose kwargs are not tenant object ids, with the reason and where they are tested instead.
+EXEMPT: dict[str, str] = {
+    "procurement:password_reset_confirm": (
+        "uidb64 + token is a signed credential for one user, not a business object; anonymous use is the "
+        "point (tests/test_passwords.py: forged and used links change nothing)"
+    ),
+}
+
 
 def builder(name: str):
     def register(fn):
