@@ -23,21 +23,19 @@ from orders.documents.rendering import (
     packing_slip_document,
     shipping_label_document,
 )
+from orders.access import invoice_groups_visible_to, invoices_visible_to, order_visible_to
 from orders.models import Invoice, Order, Shipment
 from procurement.inputs import BoundedModelChoiceField, date_bounds_validator
 from procurement.models import Group
 from procurement.tenancy import (
     MemberRequiredMixin,
     Role,
-    member_group_ids,
-    member_has_role,
 )
 
-DOCUMENT_ROLES = (Role.APPROVER, Role.FINANCE, Role.GROUP_ADMIN)
 
 
 def member_may_see_order_documents(member, order: Order) -> bool:
-    return order.buyer_id == member.pk or member_has_role(member, *DOCUMENT_ROLES, group=order.group_id)
+    return order_visible_to(order=order, member=member)
 
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
@@ -137,13 +135,6 @@ class InvoiceFilterForm(forms.Form):
         return cleaned
 
 
-def invoices_visible_to(member, queryset):
-    """Business admins see every invoice of the business; finance members those of their groups."""
-    if member.is_business_admin:
-        return queryset
-    return queryset.filter(order__group_id__in=member_group_ids(member, Role.FINANCE))
-
-
 def invoices_filtered(queryset, data: dict):
     if data.get("po_number"):
         queryset = queryset.filter(order__po_number__icontains=data["po_number"].strip())
@@ -167,16 +158,14 @@ class InvoiceListView(MemberRequiredMixin, ListView):
     paginate_by = 25
 
     def get_form(self) -> InvoiceFilterForm:
-        groups = self.scoped(Group)
-        if not self.member.is_business_admin:
-            groups = groups.filter(pk__in=member_group_ids(self.member, Role.FINANCE))
+        groups = invoice_groups_visible_to(member=self.member, queryset=self.scoped(Group))
         return InvoiceFilterForm(self.request.GET or None, groups=groups)
 
     def get_queryset(self):
         self.form = self.get_form()
         queryset = invoices_visible_to(
-            self.member,
-            self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
+            member=self.member,
+            queryset=self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
         )
         if self.form.is_bound:
             if not self.form.is_valid():

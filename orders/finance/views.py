@@ -33,18 +33,14 @@ from orders.finance.payments import (
     payment_record,
     payment_resolve,
 )
+from orders.access import FinanceMixin  # finance pages: the whole business, see orders.access
 from orders.models import Invoice, Order, Payment
 from procurement.inputs import InputError, date_bounds_validator, date_parse
-from procurement.tenancy import MemberRequiredMixin, Role
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
 
 SESSION_KEY = "finance_statement_import"
-
-
-class FinanceMixin(MemberRequiredMixin):
-    required_roles = (Role.FINANCE,)
 
 
 def _month_url(year: int, month: int) -> str:

@@ -7,32 +7,14 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from orders.access import order_visible_to, orders_visible  # noqa: F401  (re-exported)
 from orders.models import Approval, Order, OrderLine, Shipment, ShipmentLine
 from procurement.models import GroupMembership, Member
-from procurement.tenancy import member_group_ids
 
 Role = GroupMembership.Role
 
 
-#: Group roles that see every order of their group (buyers see their own).
-GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.FINANCE)
-
-
-def orders_visible(*, member: Member, queryset: QuerySet | None = None) -> QuerySet:
-    """Orders of the member's business the member may see."""
-    qs = (queryset if queryset is not None else Order.objects.all()).filter(business_id=member.business_id)
-    if member.is_business_admin:
-        return qs
-    return qs.filter(Q(buyer=member) | Q(group_id__in=member_group_ids(member, *GROUP_WIDE_ROLES)))
-
-
-def order_visible_to(*, order: Order, member: Member) -> bool:
-    if order.business_id != member.business_id:
-        return False
-    return (
-        member.is_business_admin or order.buyer_id == member.pk
-        or order.group_id in member_group_ids(member, *GROUP_WIDE_ROLES)
-    )
+# Who sees which order is decided once, in orders.access (finance is business-wide).
 
 
 def order_list(*, member: Member, status: str = "", group_id: int | None = None,

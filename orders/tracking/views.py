@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from orders.access import member_is_finance
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
 from orders.tracking.forms import OrderFilterForm
@@ -115,7 +116,7 @@ class FindView(MemberRequiredMixin, TemplateView):
         # Finance and admins also find invoices and payments by PO or invoice number.
         found = (
             finance_find(business=self.business, q=query)
-            if member_has_role(self.member, Role.FINANCE)
+            if member_is_finance(self.member)
             else {"invoices": [], "payments": []}
         )
         exact_invoice = next((i for i in found["invoices"] if i.number.lower() == query.lower()), None)
