@@ -99,8 +99,8 @@ def test_finance_finds_an_invoice_by_po_number_and_downloads_the_pdf(page, busin
     page.get_by_role("link", name=first.invoice.number, exact=True).click()
     expect(page.get_by_text(order.po_number).first).to_be_visible()
     expect(page.get_by_text(first.tracking_number)).to_be_visible()
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+    with page.expect_download(timeout=90_000) as download_info:  # WeasyPrint under load: allow time
+        page.get_by_role("link", name="Download PDF").click(timeout=90_000)
     download = download_info.value
     assert download.suggested_filename == f"invoice-{first.invoice.number}-{order.po_number}.pdf"
     text = _pdf_text(open(download.path(), "rb").read())
