@@ -100,3 +100,27 @@ class BoundedModelChoiceField(forms.ModelChoiceField):
             except InputError:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
         return super().to_python(value)
+
+
+class RejectNulMiddleware:
+    """400 for a query string or form value holding a NUL character.
+
+    Forms refuse NUL already (Django's CharField), but filters read raw query parameters, and
+    PostgreSQL cannot store or compare text with NUL ("A string literal cannot contain NUL"): that
+    was a 500 on every filter. No real input holds one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest
+
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return HttpResponseBadRequest("A value contains a NUL character; remove it and try again.")
+        return self.get_response(request)

@@ -44,7 +44,7 @@ HOSTILE = [
     str(2**63), str(2**64 + 1), str(-(2**63) - 1), "9999-12-31", "0001-01-01", "2026-02-30", "2026-13-01",
     "31/12/2026", "2026-03", "9999-99", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>",
     "' OR 1=1 --", "1; DROP TABLE orders_order; --", "%", "_", "\\", "../../etc/passwd", "=HYPERLINK(\"x\")",
-    "𝕏🙂漢字", "ﬁ", "é" * 300, "A" * 10_000, "1" * 10_000, "true", "on", "approve", "reject", "confirm",
+    "𝕏🙂漢字", "PO\x00-1", "ﬁ", "é" * 300, "A" * 10_000, "1" * 10_000, "true", "on", "approve", "reject", "confirm",
     "save", "add_all", "distribute", "close", "reopen", "xlsx", "csv", "spend",
 ]
 VALUES = st.one_of(

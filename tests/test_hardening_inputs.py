@@ -100,3 +100,12 @@ def test_huge_ids_in_forms_are_form_errors(client, admin_member, group):
         (reverse("procurement:po_settings"), {"group": str(2**63), "po_pattern": "X-{seq}", "group_pattern": "1"}),
     ]:
         assert client.post(url, data).status_code in (200, 302, 400, 403, 404), url
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_a_400_not_a_database_error(client, admin_member):
+    client.force_login(admin_member.user)
+    assert client.get(reverse("orders:orders_report"), {"po_number": "PO\x001"}).status_code == 400
+    assert client.get(reverse("orders:find"), {"q": "a\x00b"}).status_code == 400
+    assert client.post(reverse("orders:payment_create"), {"reference": "x\x00"}).status_code == 400
+    assert client.get(reverse("orders:orders_report"), {"po_number": "PO-1"}).status_code == 200
