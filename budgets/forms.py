@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Sum
 
 from procurement.inputs import IdField
+from procurement.money import CENT
 
 from .models import Allocation, Budget
 from .services import AMOUNT_MAX, EDITABLE_FIELDS, PO_NUMBER_RE, budget_update_errors
@@ -49,7 +50,7 @@ class BudgetForm(forms.ModelForm):
         self.business = business
         self.initial["currency"] = business.currency
         self.fields["amount"].validators += [
-            MinValueValidator(Decimal("0.01")), MaxValueValidator(AMOUNT_MAX),
+            MinValueValidator(CENT), MaxValueValidator(AMOUNT_MAX),
         ]
         self.fields["amount"].help_text = f"In {business.currency}, up to {AMOUNT_MAX:,.2f}."
         self.fields["low_funds_alert"].help_text = (

@@ -14,14 +14,14 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
+from procurement.money import CENT, ZERO
 
 from .models import Allocation, Budget, LedgerEntry
 
-CENT = Decimal("0.01")
 
-
-class BudgetError(Exception):
+class BudgetError(ApplicationError):
     """A charge that cannot go through; `str()` is a message fit for the user."""
 
 
@@ -62,15 +62,15 @@ def spend_limit(*, budget: Budget, member: Member, lock: bool = False) -> SpendL
     allocation = allocations.filter(member=member).first()
     budget_left = budget.amount - budget.spent
     if allocation is not None:
-        return SpendLimit(allocation, max(Decimal("0.00"), min(allocation.amount - allocation.spent, budget_left)).quantize(CENT))
+        return SpendLimit(allocation, max(ZERO, min(allocation.amount - allocation.spent, budget_left)).quantize(CENT))
     if not budget.allow_unallocated_spend:
-        return SpendLimit(None, Decimal("0.00"))
+        return SpendLimit(None, ZERO)
     totals = Allocation.objects.filter(budget=budget).aggregate(allocated=Sum("amount"), spent=Sum("spent"))
     allocated = totals["allocated"] or Decimal("0")
     allocated_spent = totals["spent"] or Decimal("0")
     unallocated_spent = budget.spent - allocated_spent
     unallocated_left = budget.amount - allocated - unallocated_spent
-    return SpendLimit(None, max(Decimal("0.00"), min(unallocated_left, budget_left)).quantize(CENT))
+    return SpendLimit(None, max(ZERO, min(unallocated_left, budget_left)).quantize(CENT))
 
 
 def member_may_spend(*, budget: Budget, member: Member) -> bool:
@@ -154,7 +154,7 @@ def budget_charge(
                 raise InsufficientFunds(
                     f"Insufficient funds: only {max(budget_left, Decimal('0.00'))} {locked.currency} is left on "
                     f"{locked.po_number}.",
-                    available=max(budget_left, Decimal("0.00")),
+                    available=max(budget_left, ZERO),
                 )
 
     Budget.objects.filter(pk=locked.pk).update(spent=F("spent") + amount)
@@ -189,7 +189,7 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
         raise BudgetError("Only a charge can be released.")
     locked = budget_lock(budget_id=charge.budget_id, business_id=charge.business_id)
     amount = _cents(charge.amount if amount is None else amount, "release")
-    released = charge.releases.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    released = charge.releases.aggregate(total=Sum("amount"))["total"] or ZERO
     outstanding = charge.amount - released
     if amount > outstanding:
         raise BudgetError(

@@ -9,9 +9,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Business, Group, Member, TenantQuerySet
+from procurement.money import CENT, MONEY, ZERO
 from procurement.numbering.services import release_count as numbering_release_count
-
-MONEY = dict(max_digits=14, decimal_places=2)
 
 
 class Budget(models.Model):
@@ -30,7 +29,7 @@ class Budget(models.Model):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="budgets")
     name = models.CharField(max_length=200)
     po_number = models.CharField("blanket PO number", max_length=64)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(CENT)])
     currency = models.CharField(max_length=3, default="USD")
     start_date = models.DateField()
     end_date = models.DateField()
@@ -49,7 +48,7 @@ class Budget(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # Derived from the ledger; kept on the row (in the same transaction) for fast reads and the CHECK below.
-    spent = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    spent = models.DecimalField(**MONEY, default=ZERO, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -101,7 +100,7 @@ class Allocation(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="allocations")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField("allocated", **MONEY, validators=[MinValueValidator(Decimal("0"))])
-    spent = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    spent = models.DecimalField(**MONEY, default=ZERO, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -143,7 +142,7 @@ class LedgerEntry(models.Model):
         limit_choices_to={"kind": "charge"},
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(CENT)])
     over_limit = models.BooleanField(default=False, help_text="Charged past the limit under a 'warn' policy.")
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from simple_history.utils import bulk_create_with_history
 
 from procurement.models import Business, GroupMembership
+from procurement.money import CENT
 
 from .models import Allocation, Budget
 from .services import allocation_distribute_evenly
@@ -47,7 +48,7 @@ def seed_budgets(*, business: Business, stdout=None, today: datetime.date | None
         if not members:
             continue
         # Hand out 80% of the budget, keeping a reserve for the admin.
-        shares = allocation_distribute_evenly(total=(budget.amount * Decimal("0.8")).quantize(Decimal("0.01")), count=len(members))
+        shares = allocation_distribute_evenly(total=(budget.amount * Decimal("0.8")).quantize(CENT), count=len(members))
         allocations += [
             Allocation(business=business, budget=budget, member_id=member_id, amount=share)
             for member_id, share in zip(members, shares)

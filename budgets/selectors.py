@@ -3,16 +3,18 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from procurement.inputs import ID_MAX
 from procurement.models import Group, GroupMembership, Member
+from procurement.money import CENT, MONEY, ZERO as ZERO_AMOUNT
 from procurement.tenancy import member_group_ids
 
 from .models import Allocation, Budget, LedgerEntry
 
 Role = GroupMembership.Role
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+ZERO = Value(ZERO_AMOUNT, output_field=DecimalField(**MONEY))
 
 
 def budgets_of_group(*, group: Group) -> QuerySet[Budget]:
@@ -50,11 +52,76 @@ def budgets_visible_to(*, member: Member) -> QuerySet[Budget]:
     return qs.order_by("status", "group__name", "-start_date", "name", "id")
 
 
+def budgets_low_on_funds(*, member: Member) -> QuerySet[Budget]:
+    """Active budgets the member sees whose remaining balance is at or under their low-funds alert."""
+    return budgets_visible_to(member=member).filter(
+        status=Budget.Status.ACTIVE, low_funds_alert__isnull=False, amount__lte=F("spent") + F("low_funds_alert"),
+    )
+
+
 def budget_allocations(*, budget: Budget) -> list[Allocation]:
     return list(
         Allocation.objects.filter(budget=budget).select_related("member__user")
         .order_by("member__user__first_name", "member__user__last_name", "member__user__email", "id")
     )
+
+
+def allocation_candidates(*, budget: Budget, buyers_only: bool) -> QuerySet[Member]:
+    """Active members of the budget's group who have no allocation on it yet (buyers only, or any role)."""
+    memberships = GroupMembership.objects.filter(group_id=budget.group_id)
+    if buyers_only:
+        memberships = memberships.filter(role=GroupMembership.Role.BUYER)
+    return (
+        Member.objects.filter(business_id=budget.business_id, is_active=True, pk__in=memberships.values("member_id"))
+        .exclude(pk__in=Allocation.objects.filter(budget=budget).values("member_id"))
+        .select_related("user")
+    )
+
+
+def allocation_candidates_for_rows(*, budget: Budget, rows, buyers_only: bool) -> list[Member]:
+    """`allocation_candidates` not yet in the Allocations table `rows` ((member id, amount) pairs), by name."""
+    in_rows = {member_id for member_id, _ in rows}
+    candidates = allocation_candidates(budget=budget, buyers_only=buyers_only).order_by(
+        "user__first_name", "user__last_name", "user__email"
+    )
+    return [m for m in candidates if m.pk not in in_rows]
+
+
+def allocation_member_ids_allowed(*, budget: Budget) -> set[int]:
+    """Members an Allocations row may name: those with an allocation here, and active members of the group."""
+    saved = {a.member_id for a in budget_allocations(budget=budget)}
+    in_group = set(
+        GroupMembership.objects.filter(group_id=budget.group_id, member__is_active=True).values_list("member_id", flat=True)
+    )
+    return saved | in_group
+
+
+def allocation_rows_posted(*, budget: Budget, posted) -> list[tuple[int, object]]:
+    """(member id, raw amount) per posted row (`posted`: (raw member id, raw amount) pairs).
+
+    Unknown or repeated members are dropped and saved allocations missing from the post are put back,
+    so the table always shows them.
+    """
+    allowed = allocation_member_ids_allowed(budget=budget)
+    rows, seen = [], set()
+    for raw_id, raw_amount in posted:
+        try:
+            member_id = int(raw_id)
+        except (TypeError, ValueError):
+            continue
+        if member_id in allowed and member_id not in seen:
+            seen.add(member_id)
+            rows.append((member_id, raw_amount))
+    for allocation in budget_allocations(budget=budget):
+        if allocation.member_id not in seen:
+            rows.append((allocation.member_id, allocation.amount))
+    return rows
+
+
+def members_by_id(*, business_id: int, ids) -> dict[int, Member]:
+    """The business's members among `ids` (anything that is not a number is ignored), by id."""
+    clean = [int(i) for i in ids if str(i).isascii() and str(i).isdigit() and 0 < int(i) <= ID_MAX]
+    return Member.objects.filter(business_id=business_id, pk__in=clean).select_related("user").in_bulk()
 
 
 def budget_ledger(*, budget: Budget) -> QuerySet[LedgerEntry]:
@@ -144,4 +211,4 @@ def budget_spent_from_ledger(*, budget: Budget) -> Decimal:
         LedgerEntry.objects.filter(budget=budget).order_by().values_list("kind").annotate(total=Sum("amount"))
     )
     spent = totals.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - totals.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
-    return spent.quantize(Decimal("0.01"))
+    return spent.quantize(CENT)

@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,12 +10,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from procurement.errors import InvalidInput
 from procurement.fields import fields_check
+from procurement.history import history_save, model_update
 from procurement.models import Business, Group, GroupMembership, Member
+from procurement.money import CENT, ZERO
 
 from .models import Allocation, Budget
 
-CENT = Decimal("0.01")
 AMOUNT_MAX = Decimal("1000000000.00")
 PO_NUMBER_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -57,10 +59,9 @@ def budget_create(*, group: Group, acting_user, **fields) -> Budget:
     )
     if _po_number_taken(business_id=group.business_id, po_number=budget.po_number):
         raise _po_number_error(budget.po_number)
-    budget._history_user = acting_user
     try:
         with transaction.atomic():
-            budget.save()
+            history_save(budget, acting_user=acting_user)
     except IntegrityError as exc:  # two admins saving the same number at once: the constraint decides
         raise _po_number_error(budget.po_number) from exc
     return budget
@@ -83,7 +84,7 @@ def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
     """Change a budget's set-up. Re-checks amount against spent and allocated under the row lock."""
     fields_check(fields, EDITABLE_FIELDS, service="budget_update")
     locked = Budget.objects.select_for_update().get(pk=budget.pk, business_id=budget.business_id)
-    allocated = Allocation.objects.filter(budget=locked).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    allocated = Allocation.objects.filter(budget=locked).aggregate(total=Sum("amount"))["total"] or ZERO
     new_amount = fields.get("amount", locked.amount)
     errors = budget_update_errors(
         budget=locked, amount=new_amount, policy=fields.get("policy", locked.policy), allocated=allocated
@@ -95,12 +96,10 @@ def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
         errors["po_number"] = _po_number_error(po_number).message_dict["po_number"][0]
     if errors:
         raise ValidationError(errors)
-    for name, value in fields.items():
-        setattr(locked, name, value)
+    model_update(instance=locked, fields=fields, acting_user=acting_user, save=False)  # saved below, guarded
     # A new amount or alert level above the balance re-arms the one low-funds email.
     if locked.low_funds_alert is None or locked.remaining > locked.low_funds_alert:
         locked.low_funds_alert_sent_at = None
-    locked._history_user = acting_user
     try:
         with transaction.atomic():
             locked.save()
@@ -115,10 +114,10 @@ def budget_close(*, budget: Budget, acting_user) -> Budget:
     locked = Budget.objects.select_for_update().get(pk=budget.pk, business_id=budget.business_id)
     if locked.status == Budget.Status.CLOSED:
         raise ValidationError("The budget is already closed.")
-    locked.status = Budget.Status.CLOSED
-    locked.closed_at = timezone.now()
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "closed_at"])
+    model_update(
+        instance=locked, fields={"status": Budget.Status.CLOSED, "closed_at": timezone.now()},
+        acting_user=acting_user, update_fields=True,
+    )
     return locked
 
 
@@ -128,12 +127,12 @@ def allocation_distribute_evenly(*, total: Decimal, count: int) -> list[Decimal]
     The parts always add up to `total` exactly (100.00 over 3 is 33.34, 33.33, 33.33).
     """
     if count < 1:
-        raise ValueError("There are no rows to distribute the funds over; add members first.")
+        raise InvalidInput("There are no rows to distribute the funds over; add members first.")
     total = Decimal(total)
     if total < 0:
-        raise ValueError("There is nothing to distribute: the amount is negative.")
+        raise InvalidInput("There is nothing to distribute: the amount is negative.")
     if total != total.quantize(CENT):
-        raise ValueError("The amount to distribute must be in whole cents.")
+        raise InvalidInput("The amount to distribute must be in whole cents.")
     cents = int(total * 100)
     base, leftover = divmod(cents, count)
     return [Decimal(base + (1 if i < leftover else 0)).scaleb(-2) for i in range(count)]
@@ -146,17 +145,17 @@ def allocation_rows_distribute(
 
     Over the whole budget every row gets a share; otherwise the unallocated rest is shared by the rows
     that have no amount yet. Returns (new amounts, amount distributed, rows that got a share); raises
-    ValueError with a message for the admin when there is nothing to distribute or nowhere to put it.
+    InvalidInput (a ValueError) with a message for the admin when there is nothing to distribute or nowhere to put it.
     """
     if whole_budget:
         targets, total = list(range(len(amounts))), budget_amount
     else:
         targets = [i for i, amount in enumerate(amounts) if amount == 0]
-        total = budget_amount - sum(amounts, Decimal("0.00"))
+        total = budget_amount - sum(amounts, ZERO)
         if amounts and not targets:
-            raise ValueError("Every row already has an amount: add members, or distribute the whole budget.")
+            raise InvalidInput("Every row already has an amount: add members, or distribute the whole budget.")
         if total <= 0:
-            raise ValueError("Nothing is left unallocated to distribute.")
+            raise InvalidInput("Nothing is left unallocated to distribute.")
     shares = allocation_distribute_evenly(total=total, count=len(targets))
     result = list(amounts)
     for index, share in zip(targets, shares):
@@ -164,16 +163,41 @@ def allocation_rows_distribute(
     return result, total, len(targets)
 
 
-def allocation_candidates(*, budget: Budget, buyers_only: bool):
-    """Active members of the budget's group who have no allocation on it yet (buyers only, or any role)."""
-    memberships = GroupMembership.objects.filter(group_id=budget.group_id)
-    if buyers_only:
-        memberships = memberships.filter(role=GroupMembership.Role.BUYER)
-    return (
-        Member.objects.filter(business_id=budget.business_id, is_active=True, pk__in=memberships.values("member_id"))
-        .exclude(pk__in=Allocation.objects.filter(budget=budget).values("member_id"))
-        .select_related("user")
-    )
+def allocation_rows_amounts(rows) -> list[Decimal]:
+    """The amount of each Allocations row (an empty amount is 0); InvalidInput when one is not a number."""
+    amounts = []
+    for _, raw in rows:
+        try:
+            amount = Decimal(str(raw).strip() or "0")
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput("Fix the amounts marked below first.") from None
+        amounts.append(amount)
+    return amounts
+
+
+def allocation_row_add(*, rows: list, member_id, candidates: dict) -> Member:
+    """Add an empty row for `member_id`, one of `candidates` ({id: Member}); InvalidInput otherwise."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        member_id = None
+    if member_id not in candidates:
+        raise InvalidInput("Pick a member of the group who has no allocation yet.")
+    rows.append((member_id, ""))
+    return candidates[member_id]
+
+
+def allocation_row_remove(*, rows: list, member_id, saved_ids: set[int]) -> list:
+    """`rows` without `member_id`'s row; a saved allocation stays (InvalidInput: it can only be set to 0)."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        member_id = None
+    if member_id in saved_ids:
+        raise InvalidInput("A saved allocation cannot be removed; set it to 0 instead.")
+    return [row for row in rows if row[0] != member_id]
 
 
 @transaction.atomic
@@ -217,8 +241,8 @@ def allocations_save(*, budget: Budget, amounts: dict[int, Decimal], acting_user
             errors[member_id] = [f"{name}: not an active member of the group {locked.group.name}."]
     if not errors:
         total = sum(
-            (amounts.get(mid, a.amount) for mid, a in existing.items()), Decimal("0.00")
-        ) + sum((amounts[mid] for mid in new_ids), Decimal("0.00"))
+            (amounts.get(mid, a.amount) for mid, a in existing.items()), ZERO
+        ) + sum((amounts[mid] for mid in new_ids), ZERO)
         if total > locked.amount:
             errors["__all__"] = [
                 f"The allocations add up to {total:.2f}, more than the budget's {locked.amount:.2f} {locked.currency}."

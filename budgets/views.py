@@ -1,7 +1,6 @@
 """Budgets (Blanket PO) pages. Thin views: scope, check the role, parse the form, call one service."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
-from procurement.inputs import ID_MAX, InputError, id_parse
-from procurement.models import Group, GroupMembership, Member
+from procurement.errors import InvalidInput, error_to_message
+from procurement.inputs import InputError, id_parse
+from procurement.models import Group, GroupMembership
 from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
+from procurement.money import ZERO
 
 from . import selectors, services
 from .forms import AllocationFormSet, BudgetForm, DistributeForm
@@ -29,14 +30,16 @@ class BudgetOverviewView(MemberRequiredMixin, TemplateView):
     template_name = "budgets/budget_overview.html"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.budgets_visible_to(member=self.member), 25).get_page(self.request.GET.get("page"))
+        low_funds = self.request.GET.get("low_funds") == "1"
+        budgets = (selectors.budgets_low_on_funds if low_funds else selectors.budgets_visible_to)(member=self.member)
+        page = Paginator(budgets, 25).get_page(self.request.GET.get("page"))
         admin_groups = member_group_ids(self.member, Role.GROUP_ADMIN)
         for budget in page:
             budget.can_manage = self.member.is_business_admin or budget.group_id in admin_groups
             budget.balance_visible = budget.can_manage or budget.show_balance_to_buyers
             if budget.my_allocated is not None:
                 budget.my_remaining = budget.my_allocated - budget.my_spent
-        return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
+        return super().get_context_data(page_obj=page, budgets=page.object_list, low_funds=low_funds, **kwargs)
 
 
 class GroupAdminMixin(MemberRequiredMixin):
@@ -143,7 +146,7 @@ class BudgetDetailView(BudgetMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         allocations = selectors.budget_allocations(budget=self.budget)
-        allocated = sum((a.amount for a in allocations), Decimal("0.00"))
+        allocated = sum((a.amount for a in allocations), ZERO)
         ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             allocations=allocations,
@@ -201,22 +204,19 @@ class AllocationsView(BudgetMixin, TemplateView):
             return self.distribute(rows, formset)
         return self.save(formset)
 
-    # --- actions ------------------------------------------------------------------------------
+    # --- actions: each one calls budgets.services / budgets.selectors and re-renders --------------
     def add_individual(self, rows):
-        try:
-            member_id = int(self.request.POST.get("add_member", ""))
-        except ValueError:
-            member_id = None
         candidates = {m.pk: m for m in self.candidates(rows, buyers_only=False)}
-        if member_id not in candidates:
-            messages.error(self.request, "Pick a member of the group who has no allocation yet.")
+        try:
+            member = services.allocation_row_add(rows=rows, member_id=self.request.POST.get("add_member"), candidates=candidates)
+        except InvalidInput as exc:
+            error_to_message(self.request, exc)
         else:
-            rows.append((member_id, ""))
-            messages.info(self.request, f"{candidates[member_id].name} added. Enter an amount, then Save.")
+            messages.info(self.request, f"{member.name} added. Enter an amount, then Save.")
         return self.render_rows(rows)
 
     def add_all(self, rows):
-        added = list(self.candidates(rows, buyers_only=True))
+        added = self.candidates(rows, buyers_only=True)
         rows.extend((m.pk, "") for m in added)
         if added:
             messages.info(self.request, f"{len(added)} group member(s) added. Enter amounts, then Save.")
@@ -227,34 +227,25 @@ class AllocationsView(BudgetMixin, TemplateView):
     def remove(self, rows):
         saved = {a.member_id for a in selectors.budget_allocations(budget=self.budget)}
         try:
-            member_id = int(self.request.POST.get("remove_member", ""))
-        except ValueError:
-            member_id = None
-        if member_id in saved:
-            messages.error(self.request, "A saved allocation cannot be removed; set it to 0 instead.")
-        else:
-            rows = [row for row in rows if row[0] != member_id]
+            rows = services.allocation_row_remove(rows=rows, member_id=self.request.POST.get("remove_member"), saved_ids=saved)
+        except InvalidInput as exc:
+            error_to_message(self.request, exc)
         return self.render_rows(rows)
 
     def distribute(self, rows, formset):
         choice = DistributeForm(self.request.POST)
         over = choice.cleaned_data["distribute"] if choice.is_valid() else DistributeForm.OVER_UNALLOCATED
-        amounts = []
-        for _, raw in rows:
-            try:
-                amount = Decimal(str(raw).strip() or "0")
-                if not amount.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                formset.is_valid()
-                return self.render_rows(rows, formset=formset, summary=["Fix the amounts marked below first."])
-            amounts.append(amount)
+        try:
+            amounts = services.allocation_rows_amounts(rows)
+        except InvalidInput as exc:
+            formset.is_valid()
+            return self.render_rows(rows, formset=formset, summary=[exc.message])
         try:
             amounts, total, shared = services.allocation_rows_distribute(
                 budget_amount=self.budget.amount, amounts=amounts, whole_budget=over == DistributeForm.OVER_WHOLE
             )
-        except ValueError as exc:
-            return self.render_rows(rows, summary=[str(exc)])
+        except InvalidInput as exc:
+            return self.render_rows(rows, summary=[exc.message])
         rows = [(member_id, amount) for (member_id, _), amount in zip(rows, amounts)]
         messages.info(self.request, f"{total} {self.budget.currency} distributed over {shared} row(s). Save to keep it.")
         return self.render_rows(rows)
@@ -280,43 +271,17 @@ class AllocationsView(BudgetMixin, TemplateView):
         return redirect(self.budget_url())
 
     # --- rows ---------------------------------------------------------------------------------
-    def allowed_member_ids(self) -> set[int]:
-        """Members a row may name: those with an allocation here, and members of the group."""
-        saved = {a.member_id for a in selectors.budget_allocations(budget=self.budget)}
-        in_group = set(
-            GroupMembership.objects.filter(group=self.group, member__is_active=True).values_list("member_id", flat=True)
-        )
-        return saved | in_group
-
     def posted_rows(self, formset) -> list[tuple[int, str]]:
-        """(member id, raw amount) per posted row: unknown or repeated members are dropped, saved
-        allocations missing from the post are put back, so the table always shows them."""
-        allowed = self.allowed_member_ids()
-        rows, seen = [], set()
-        for form in formset.forms:
-            try:
-                member_id = int(form.data.get(form.add_prefix("member_id"), ""))
-            except ValueError:
-                continue
-            if member_id in allowed and member_id not in seen:
-                seen.add(member_id)
-                rows.append((member_id, form.data.get(form.add_prefix("amount"), "")))
-        for allocation in selectors.budget_allocations(budget=self.budget):
-            if allocation.member_id not in seen:
-                rows.append((allocation.member_id, allocation.amount))
-        return rows
+        posted = [(form.data.get(form.add_prefix("member_id"), ""), form.data.get(form.add_prefix("amount"), ""))
+                  for form in formset.forms]
+        return selectors.allocation_rows_posted(budget=self.budget, posted=posted)
 
     def candidates(self, rows, *, buyers_only):
-        in_rows = {member_id for member_id, _ in rows}
-        return [
-            m for m in services.allocation_candidates(budget=self.budget, buyers_only=buyers_only).order_by(
-                "user__first_name", "user__last_name", "user__email"
-            )
-            if m.pk not in in_rows
-        ]
+        return selectors.allocation_candidates_for_rows(budget=self.budget, rows=rows, buyers_only=buyers_only)
 
     def row_errors(self, formset) -> list[str]:
-        names = self.member_names([form.data.get(form.add_prefix("member_id")) for form in formset.forms])
+        ids = [form.data.get(form.add_prefix("member_id")) for form in formset.forms]
+        names = {str(pk): m.name for pk, m in selectors.members_by_id(business_id=self.business.pk, ids=ids).items()}
         summary = []
         for form in formset.forms:
             member_id = form.data.get(form.add_prefix("member_id"))
@@ -324,11 +289,6 @@ class AllocationsView(BudgetMixin, TemplateView):
                 for error in field_errors:
                     summary.append(f"{names.get(str(member_id), 'A row')}: {error}")
         return summary + list(formset.non_form_errors())
-
-    def member_names(self, ids) -> dict[str, str]:
-        clean = [int(i) for i in ids if str(i).isascii() and str(i).isdigit() and 0 < int(i) <= ID_MAX]
-        members = Member.objects.filter(business=self.business, pk__in=clean).select_related("user")
-        return {str(m.pk): m.name for m in members}
 
     def render_rows(self, rows, *, formset=None, summary=None):
         if formset is None:
@@ -338,9 +298,7 @@ class AllocationsView(BudgetMixin, TemplateView):
             )
         allocations = {a.member_id: a for a in selectors.budget_allocations(budget=self.budget)}
         form_ids = [_row_member_id(form) for form in formset.forms]
-        members = {
-            m.pk: m for m in Member.objects.filter(business=self.business, pk__in=[i for i in form_ids if i]).select_related("user")
-        }
+        members = selectors.members_by_id(business_id=self.business.pk, ids=[i for i in form_ids if i])
         table = [
             {"form": form, "member": members.get(member_id), "allocation": allocations.get(member_id)}
             for form, member_id in zip(formset.forms, form_ids)

@@ -10,6 +10,7 @@ Every rule here runs after the view scoped the rows to the member's business (`s
 business admins hold every role (`member_has_role`):
 - An order (its page, its invoice, packing slips and labels): its buyer, members holding one of
   `ORDER_GROUP_WIDE_ROLES` in the order's group, and finance (any group).
+- Cancelling an order: its buyer, and `ORDER_CANCEL_ROLES` in the order's group.
 - Invoices (list, detail, Find), payments, statements, reconciliation, analytics, the orders report
   and every export: `FINANCE_ROLES` in any group, the whole business.
 """
@@ -24,6 +25,8 @@ from procurement.tenancy import MemberRequiredMixin, Role, member_group_ids, mem
 
 #: Group roles that see every order of their group (buyers see their own).
 ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER)
+#: Group roles that may cancel any order of their group (buyers cancel their own).
+ORDER_CANCEL_ROLES = (Role.GROUP_ADMIN,)
 #: Roles of the finance pages (in any group; business admins always); their scope is the business.
 FINANCE_ROLES = (Role.FINANCE,)
 
@@ -50,6 +53,11 @@ def order_visible_to(*, order: Order, member: Member) -> bool:
         or member_is_finance(member)
         or member_has_role(member, *ORDER_GROUP_WIDE_ROLES, group=order.group_id)
     )
+
+
+def order_cancel_allowed(*, order: Order, member: Member) -> bool:
+    """Who may cancel the order (whether its state allows it is `order_cancellable`'s question)."""
+    return order.buyer_id == member.pk or member_has_role(member, *ORDER_CANCEL_ROLES, group=order.group_id)
 
 
 def invoices_visible_to(*, member: Member, queryset: QuerySet) -> QuerySet:

@@ -9,6 +9,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .inputs import BoundedModelChoiceField
+from .formatting import DEFAULT_LOCALE
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
@@ -76,13 +77,32 @@ class RegistrationForm(forms.Form):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Business
-        fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency"]
-        help_texts = {"currency": "Three-letter ISO code, e.g. USD, EUR, GBP."}
+        fields = [
+            "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+            "locale", "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
+        ]
+        help_texts = {
+            "currency": "Three-letter ISO code, e.g. USD, EUR, GBP.",
+            "vat_id": "Printed on e-invoices; EU VAT numbers are checked, e.g. DE136695976.",
+            "endpoint_id": "Where e-invoices reach you on the Peppol network, e.g. 5790000435975.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a submitted form (older clients, scripts): keep the format the business has.
+        self.fields["locale"].required = False
+
+    def clean_locale(self):
+        return self.cleaned_data.get("locale") or self.instance.locale or DEFAULT_LOCALE
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             raise forms.ValidationError("Enter a three-letter currency code, e.g. USD.")
+        from babel.numbers import get_currency_name
+
+        if get_currency_name(currency, locale="en") == currency:
+            raise forms.ValidationError("Enter a currency code that exists, e.g. USD, EUR, GBP.")
         return currency
 
 

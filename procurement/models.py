@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .formatting import DEFAULT_LOCALE, LOCALE_CHOICES
+
 DEFAULT_PO_PATTERN = "PO-{year}-{seq:06}"
 
 
@@ -67,6 +69,10 @@ class Business(models.Model):
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=100, default="United States")
     currency = models.CharField(max_length=3, default="USD")
+    locale = models.CharField(
+        "number and date format", max_length=10, choices=LOCALE_CHOICES, default=DEFAULT_LOCALE,
+        help_text="How money and dates are written on pages, documents and exports.",
+    )
     # PO number rules (Business Settings -> PO numbers).
     po_required = models.BooleanField("PO number required at checkout", default=True)
     po_mode = models.CharField("PO numbers are", max_length=10, choices=POMode.choices, default=POMode.GENERATED)
@@ -78,6 +84,15 @@ class Business(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     payment_terms_days = models.PositiveIntegerField("payment terms (days)", default=30)
+    # E-invoice identifiers (EN 16931 buyer: BT-48 VAT id, BT-47 legal registration id, BT-49 electronic
+    # address with its scheme, e.g. a Peppol participant id "0088:5790000435975").
+    vat_id = models.CharField("VAT or tax id", max_length=32, blank=True)
+    legal_id = models.CharField("legal registration id", max_length=64, blank=True)
+    endpoint_id = models.CharField("electronic address (Peppol endpoint id)", max_length=64, blank=True)
+    endpoint_scheme = models.CharField(
+        "electronic address scheme", max_length=4, blank=True,
+        help_text="The Peppol EAS code of the electronic address, e.g. 0088 (GLN), 0192 (Norway), 9930 (German VAT).",
+    )
     statement_csv_mapping = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

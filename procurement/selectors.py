@@ -108,20 +108,24 @@ def _who(record) -> str:
     return user.get_full_name() or user.email
 
 
-def _group_changes(records, *, addresses: dict, groups: dict) -> list[HistoryLine]:
-    """Diff consecutive historical rows of a group in Python (no query per row)."""
-    tracked = [
-        ("name", "Name"), ("cost_center", "Cost center"), ("location", "Location"),
-        ("shipping_address_id", "Default shipping address"), ("parent_id", "Parent group"),
-        ("approval_threshold", "Approval threshold"), ("po_pattern", "PO number pattern"),
-    ]
+#: The group fields its history shows, in page order, with their labels.
+GROUP_HISTORY_FIELDS = {
+    "name": "Name", "cost_center": "Cost center", "location": "Location",
+    "shipping_address": "Default shipping address", "parent": "Parent group",
+    "approval_threshold": "Approval threshold", "po_pattern": "PO number pattern",
+}
 
-    def show(attr, value):
+
+def _group_changes(records, *, addresses: dict, groups: dict) -> list[HistoryLine]:
+    """Each historical row of a group against the one before, through `diff_against` (no query per row)."""
+    order = list(GROUP_HISTORY_FIELDS)
+
+    def show(field, value):
         if value is None or value == "":
             return "—"
-        if attr == "shipping_address_id":
+        if field == "shipping_address":
             return getattr(addresses.get(value), "label", f"#{value}")
-        if attr == "parent_id":
+        if field == "parent":
             return getattr(groups.get(value), "name", f"#{value}")
         return str(value)
 
@@ -130,12 +134,11 @@ def _group_changes(records, *, addresses: dict, groups: dict) -> list[HistoryLin
         if record.history_type == "+":
             what = f"Created the group “{record.name}”"
         elif previous is not None:
-            changes = [
-                f"{label}: “{show(attr, getattr(previous, attr))}” → “{show(attr, getattr(record, attr))}”"
-                for attr, label in tracked
-                if getattr(previous, attr) != getattr(record, attr)
-            ]
-            what = "; ".join(changes) or "Saved without changes"
+            delta = record.diff_against(previous, included_fields=order)
+            changes = sorted(delta.changes, key=lambda change: order.index(change.field))
+            what = "; ".join(
+                f"{GROUP_HISTORY_FIELDS[c.field]}: “{show(c.field, c.old)}” → “{show(c.field, c.new)}”" for c in changes
+            ) or "Saved without changes"
         else:
             what = "Changed the group"
         lines.append(HistoryLine(record.history_date, _who(record), what))

@@ -19,22 +19,18 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .fields import fields_check
+from .history import history_save, history_user_set, model_update
+from .identifiers import endpoint_clean, vat_id_clean
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
 
 BUSINESS_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency",
+    "name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "currency", "locale",
+    "vat_id", "legal_id", "endpoint_id", "endpoint_scheme",
 )
 GROUP_FIELDS = ("name", "cost_center", "location", "shipping_address", "parent", "approval_threshold")
 ADDRESS_FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country", "is_active")
-
-
-def _save(obj, *, acting_user, **kwargs):
-    """Save with the acting user recorded on the history entry."""
-    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
-        obj._history_user = acting_user
-    obj.save(**kwargs)
 
 
 def _email_taken(email: str) -> bool:
@@ -104,7 +100,7 @@ def business_register(
     user.set_password(password)
     _user_insert(user, message="An account with this email address already exists. Log in instead.")
     member = Member(business=business, user=user, is_business_admin=True)
-    _save(member, acting_user=user)
+    history_save(member, acting_user=user)
     return member
 
 
@@ -114,9 +110,14 @@ def business_update(*, business: Business, acting_user, **fields) -> Business:
     fields_check(fields, BUSINESS_FIELDS, service="business_update")
     if not (fields.get("name", business.name) or "").strip():
         raise ValidationError({"name": "Enter your company name."})
-    for key, value in fields.items():
-        setattr(business, key, value)
-    _save(business, acting_user=acting_user)
+    if "vat_id" in fields:
+        fields["vat_id"] = vat_id_clean(fields["vat_id"], country=fields.get("country", business.country))
+    if "endpoint_id" in fields or "endpoint_scheme" in fields:
+        fields["endpoint_scheme"], fields["endpoint_id"] = endpoint_clean(
+            scheme=fields.get("endpoint_scheme", business.endpoint_scheme),
+            endpoint_id=fields.get("endpoint_id", business.endpoint_id),
+        )
+    model_update(instance=business, fields=fields, acting_user=acting_user)
     return business
 
 
@@ -136,7 +137,7 @@ def member_add(
     user.set_unusable_password()
     _user_insert(user, message="Someone with this email address already has an account.")
     member = Member(business=business, user=user, is_business_admin=is_business_admin)
-    _save(member, acting_user=acting_user)
+    history_save(member, acting_user=acting_user)
     inviter = getattr(acting_user, "get_full_name", lambda: "")() or "Your business admin"
     link = set_password_link(user=user, base_url=base_url)
     days = reset_link_days()
@@ -200,7 +201,7 @@ def member_update(
         member.is_active = is_active
         user.is_active = is_active
     user.save()
-    _save(member, acting_user=acting_user)
+    history_save(member, acting_user=acting_user)
     return member
 
 
@@ -242,7 +243,7 @@ def group_create(*, business: Business, acting_user, **fields) -> Group:
     group = Group(business=business, **fields)
     try:
         with transaction.atomic():
-            _save(group, acting_user=acting_user)
+            history_save(group, acting_user=acting_user)
     except IntegrityError as error:  # a concurrent create with the same name won the race
         raise ValidationError({"name": "Your business already has a group with this name."}) from error
     return group
@@ -252,11 +253,11 @@ def group_create(*, business: Business, acting_user, **fields) -> Group:
 def group_update(*, group: Group, acting_user, **fields) -> Group:
     fields_check(fields, GROUP_FIELDS, service="group_update")
     _check_group_fields(business=group.business, group=group, fields=fields)
-    for key, value in fields.items():
-        setattr(group, key, value.strip() if key == "name" else value)
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
     try:
         with transaction.atomic():
-            _save(group, acting_user=acting_user)
+            model_update(instance=group, fields=fields, acting_user=acting_user)
     except IntegrityError as error:
         raise ValidationError({"name": "Your business already has a group with this name."}) from error
     return group
@@ -281,7 +282,7 @@ def group_member_add(*, group: Group, member: Member, roles: list[str], acting_u
         membership = GroupMembership(business=group.business, group=group, member=member, role=role)
         try:
             with transaction.atomic():
-                _save(membership, acting_user=acting_user)
+                history_save(membership, acting_user=acting_user)
         except IntegrityError:
             continue  # added at the same moment by someone else: the role is held, as asked
         created.append(membership)
@@ -293,8 +294,7 @@ def group_member_add(*, group: Group, member: Member, roles: list[str], acting_u
 @transaction.atomic
 def group_membership_remove(*, membership: GroupMembership, acting_user) -> None:
     """Take one role in one group away from a member (the history keeps the record)."""
-    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
-        membership._history_user = acting_user
+    history_user_set(membership, acting_user)
     membership.delete()
 
 
@@ -302,15 +302,14 @@ def group_membership_remove(*, membership: GroupMembership, acting_user) -> None
 def address_create(*, business: Business, acting_user, **fields) -> Address:
     fields_check(fields, ADDRESS_FIELDS, service="address_create")
     address = Address(business=business, **fields)
-    _save(address, acting_user=acting_user)
+    history_save(address, acting_user=acting_user)
     return address
 
 
 @transaction.atomic
 def address_update(*, address: Address, acting_user, **fields) -> Address:
     """Edit or deactivate (is_active=False) a shipping address; addresses are never deleted."""
-    fields_check(fields, ADDRESS_FIELDS, service="address_update")
-    for key, value in fields.items():
-        setattr(address, key, value)
-    _save(address, acting_user=acting_user)
+    model_update(
+        instance=address, fields=fields, allowed=ADDRESS_FIELDS, service="address_update", acting_user=acting_user,
+    )
     return address

@@ -173,6 +173,17 @@ OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")
 OPERATOR_ADDRESS = env.list(
     "OPERATOR_ADDRESS", default=["100 Commerce Way", "Seattle, WA 98109", "United States"]
 )
+# The seller on e-invoices (EN 16931 BG-4): structured address and identifiers. A seller outside any VAT
+# system leaves OPERATOR_VAT_ID empty; see orders/documents/einvoice.py for the VAT category chosen.
+OPERATOR_CITY = env("OPERATOR_CITY", default="Seattle")
+OPERATOR_POSTAL_CODE = env("OPERATOR_POSTAL_CODE", default="98109")
+OPERATOR_REGION = env("OPERATOR_REGION", default="WA")
+OPERATOR_COUNTRY_CODE = env("OPERATOR_COUNTRY_CODE", default="US")
+OPERATOR_VAT_ID = env("OPERATOR_VAT_ID", default="")
+OPERATOR_TAX_ID = env("OPERATOR_TAX_ID", default="91-1646860")  # US EIN (BT-32, tax registration)
+OPERATOR_LEGAL_ID = env("OPERATOR_LEGAL_ID", default="604 123 456")  # BT-30, e.g. a state business registration (UBI)
+OPERATOR_ENDPOINT_ID = env("OPERATOR_ENDPOINT_ID", default="")
+OPERATOR_ENDPOINT_SCHEME = env("OPERATOR_ENDPOINT_SCHEME", default="")
 
 # Security: strict when DEBUG is off (python manage.py check --deploy is clean with production values).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

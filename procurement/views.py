@@ -13,6 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from . import selectors, services
+from .attention import attention_items
 from .forms import (
     AddressForm, CompanyForm, GroupForm, GroupMemberAddForm, LoginForm, MemberAddForm, MemberEditForm,
     PasswordResetForm, RegistrationForm,
@@ -132,6 +133,7 @@ class AccountView(MemberRequiredMixin, TemplateView):
         return super().get_context_data(
             account_groups=selectors.account_groups(member=self.member),
             roles=selectors.account_roles(member=self.member),
+            attention=attention_items(member=self.member),
             **kwargs,
         )
 

@@ -59,7 +59,7 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/budgets/\d+/$"))
     expect(page.get_by_text("is set up")).to_be_visible()
-    expect(page.locator("#budget-amount")).to_have_text("100.00 USD")
+    expect(page.locator("#budget-amount")).to_have_text("$100.00")
     budget = Budget.objects.get(po_number=po_number)
     assert (budget.amount, budget.policy, budget.group_id) == (Decimal("100.00"), "warn", group.pk)
 
@@ -84,9 +84,9 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     expect(page.get_by_text("Allocations saved.")).to_be_visible()
     rows = page.locator("#allocations tbody tr")
     expect(rows).to_have_count(3)
-    for name, amount in (("Ann", "33.33"), ("Bob", "33.34"), ("Cy", "33.33")):
+    for name, amount in (("Ann", "$33.33"), ("Bob", "$33.34"), ("Cy", "$33.33")):
         expect(rows.filter(has_text=f"{name} Buyer").locator("td").nth(1)).to_have_text(amount)
-    expect(page.locator("#allocations tfoot")).to_contain_text(re.compile(r"100\.00\s*$"))
+    expect(page.locator("#allocations tfoot")).to_contain_text(re.compile(r"\$100\.00\s*$"))
     _shot(page, "4-budget-detail")
     saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
     assert saved == {"Ann": Decimal("33.33"), "Bob": Decimal("33.34"), "Cy": Decimal("33.33")}
@@ -95,5 +95,5 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     _open_group_budgets(page, group)
     row = page.get_by_role("row", name=re.compile(po_number))
     expect(row).to_contain_text("Marketing 2026")
-    expect(row).to_contain_text("100.00 USD")
+    expect(row).to_contain_text("$100.00")
     _shot(page, "5-budget-list")

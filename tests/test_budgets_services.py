@@ -257,3 +257,20 @@ def test_history_names_the_policy_as_the_form_does(business, admin_member):
     budget_update(budget=budget, acting_user=admin_member.user, policy="warn")
     changes = [diff for change in budget_history(budget=budget) for diff in change.changes]
     assert ("when funds run out", "Block the order", "Warn and allow") in changes
+
+
+def test_allocation_row_arithmetic_without_a_request():
+    from budgets.services import allocation_row_add, allocation_row_remove, allocation_rows_amounts
+    from procurement.errors import InvalidInput
+
+    assert allocation_rows_amounts([(1, " 10.50 "), (2, ""), (3, Decimal("2"))]) == [Decimal("10.50"), 0, 2]
+    for bad in ("ten", "NaN", "Infinity"):
+        with pytest.raises(InvalidInput, match="Fix the amounts"):
+            allocation_rows_amounts([(1, bad)])
+    rows = [(1, "5")]
+    assert allocation_row_add(rows=rows, member_id="2", candidates={2: "Bea"}) == "Bea" and rows == [(1, "5"), (2, "")]
+    with pytest.raises(InvalidInput, match="Pick a member"):
+        allocation_row_add(rows=rows, member_id="x", candidates={2: "Bea"})
+    assert allocation_row_remove(rows=rows, member_id="2", saved_ids={1}) == [(1, "5")]
+    with pytest.raises(InvalidInput, match="cannot be removed"):
+        allocation_row_remove(rows=rows, member_id=1, saved_ids={1})

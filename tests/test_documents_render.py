@@ -183,7 +183,7 @@ def test_void_invoice_says_so_and_owes_nothing(client, admin_member, shipped):
     client.force_login(admin_member.user)
     html = client.get(reverse("orders:invoice_detail", kwargs={"invoice_number": invoice.number})).content.decode()
     assert "VOID" in html and "Issued twice" in html
-    assert re.search(r"Balance due</th><td class=\"num\">0.00<", html)
+    assert re.search(r"Balance due</th><td class=\"num\">\$0.00<", html)
 
 
 @pytest.mark.django_db

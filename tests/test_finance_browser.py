@@ -43,16 +43,16 @@ def test_finance_imports_a_csv_resolves_the_unmatched_payment_and_the_month_reco
     page.get_by_role("button", name="Confirm import").click()
     page.wait_for_url("**/account/reconciliation/?month=2026-03")
     expect(page.locator("body")).to_contain_text("Imported 3 payments")
-    expect(page.get_by_test_id("difference")).to_have_text("155.50")
+    expect(page.get_by_test_id("difference")).to_have_text("$155.50")
 
     # The 75.50 wire had no number (one invoice of that balance was suggested): finance applies it.
-    page.get_by_label("Invoice or PO number for the payment of 75.50 on").fill(other.number)
-    page.get_by_label("Invoice or PO number for the payment of 75.50 on").locator("..").get_by_role("button", name="Apply").click()
+    page.get_by_label("Invoice or PO number for the payment of $75.50 on").fill(other.number)
+    page.get_by_label("Invoice or PO number for the payment of $75.50 on").locator("..").get_by_role("button", name="Apply").click()
     expect(page.locator("body")).to_contain_text("applied")
     # The 80.00 line is not a payment of ours.
-    page.get_by_label("Invoice or PO number for the payment of 80.00 on").locator("..").get_by_role("button", name="Not ours").click()
-    expect(page.get_by_test_id("difference")).to_have_text("0.00")
-    expect(page.get_by_test_id("closing")).to_have_text("0.00")
+    page.get_by_label("Invoice or PO number for the payment of $80.00 on").locator("..").get_by_role("button", name="Not ours").click()
+    expect(page.get_by_test_id("difference")).to_have_text("$0.00")
+    expect(page.get_by_test_id("closing")).to_have_text("$0.00")
     _shot(page, "reconciliation")
     page.get_by_role("button", name="Close month").click()
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()

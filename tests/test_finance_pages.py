@@ -115,3 +115,28 @@ def test_seed_payments_is_idempotent(business, group):
     assert seed_payments(business=business) == 0
     assert Payment.objects.filter(business=business, status="unmatched").count() == 1
     assert Payment.objects.filter(business=business, status="matched").count() == 3
+
+
+def test_payments_list_filters_and_a_bad_date_leaves_the_other_filters_on(client, business, admin_member, other_business):
+    from tests.factories import PaymentFactory
+
+    old = PaymentFactory(business=business, received_on=datetime.date(2026, 1, 5), reference="ACME old")
+    new = PaymentFactory(business=business, received_on=datetime.date(2026, 3, 5), reference="ACME new")
+    over = PaymentFactory(business=business, received_on=datetime.date(2026, 3, 6), reference="Other",
+                          status=Payment.Status.MATCHED, amount_applied=Decimal("40.00"))
+    PaymentFactory(business=other_business, received_on=datetime.date(2026, 3, 5), reference="ACME theirs")
+    client.force_login(admin_member.user)
+    url = reverse("orders:payments")
+
+    def shown(**params):
+        response = client.get(url, params)
+        return response, {p.pk for p in response.context["payments"]}
+
+    assert shown()[1] == {old.pk, new.pk, over.pk}
+    assert shown(q="acme")[1] == {old.pk, new.pk}
+    assert shown(q="acme", date_from="2026-03-01")[1] == {new.pk}
+    assert shown(status="overpaid")[1] == {over.pk}
+    assert shown(status="nonsense")[1] == {old.pk, new.pk, over.pk}
+    response, pks = shown(q="acme", date_from="March", date_to="2026-02-01")
+    assert pks == {old.pk}
+    assert "“March” is not a date (YYYY-MM-DD)." in response.content.decode()

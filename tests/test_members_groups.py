@@ -341,3 +341,25 @@ def test_members_search_by_name_or_email(admin_client, business):
     MemberFactory(business=business, user__email="yan@example.com", user__first_name="Yan")
     response = admin_client.get(reverse("procurement:members"), {"q": "ZED"})
     assert [m.user.email for m in response.context["members"]] == ["zed@example.com"]
+
+
+def test_group_history_names_each_change_in_page_order(admin_member, business, group):
+    from decimal import Decimal
+
+    from procurement.selectors import group_history
+    from procurement.services import group_update
+
+    dock = AddressFactory(business=business, label="North dock")
+    parent = GroupFactory(business=business, name="Head office")
+    user = admin_member.user
+    group_update(group=group, acting_user=user, approval_threshold=Decimal("500.00"), shipping_address=dock,
+                 parent=parent, cost_center="CC-1")
+    group_update(group=group, acting_user=user, cost_center="CC-1")
+    lines = [line.what for line in group_history(group=group)]
+    assert lines[0] == "Saved without changes"
+    first = group.history.earliest()
+    was_address = first.shipping_address.label if first.shipping_address else "—"
+    assert lines[1] == (
+        f"Cost center: “{first.cost_center or '—'}” → “CC-1”; Default shipping address: “{was_address}” → “North dock”; "
+        "Parent group: “—” → “Head office”; Approval threshold: “—” → “500.00”"
+    )

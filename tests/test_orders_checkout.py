@@ -172,7 +172,7 @@ def test_checkout_page_lists_only_spendable_budgets_with_balance(client, buyer, 
     make_budget(group, name="Not mine", allocate={make_buyer(group): "10.00"})
     client.force_login(buyer.user)
     html = client.get(reverse("orders:checkout")).content.decode()
-    assert f"Office supplies · Blanket PO {mine.po_number} · 300.00 USD remaining" in html
+    assert f"Office supplies · Blanket PO {mine.po_number} · $300.00 remaining" in html
     assert f"Hidden balance · Blanket PO {hidden.po_number}<" in html
     for absent in ("Closed one", "Expired one", "Not mine"):
         assert absent not in html
@@ -185,7 +185,7 @@ def test_block_shows_remaining_and_saves_nothing(client, buyer, group):
     client.force_login(buyer.user)
     response = _checkout_post(client, group, budget)
     assert response.status_code == 200
-    assert "Only <strong>100.00 USD</strong> remains" in response.content.decode()
+    assert "Only <strong>$100.00</strong> remains" in response.content.decode()
     assert not Order.objects.exists()
 
 

@@ -51,7 +51,7 @@ def test_cart_change_remove_and_totals(client, buyer):
     client.force_login(buyer.user)
     client.post(reverse("orders:cart"), {"item": item.pk, "quantity": 3})
     html = client.get(reverse("orders:cart")).content.decode()
-    assert "5.30 USD" in html and "Proceed to checkout" in html
+    assert "$5.30" in html and "Proceed to checkout" in html
     client.post(reverse("orders:cart"), {"item": other.pk, "remove": "1"})
     assert list(CartItem.objects.filter(member=buyer).values_list("quantity", flat=True)) == [3]
     # someone else's cart line cannot be touched

@@ -1,9 +1,9 @@
 """Staff (Django admin): invoices, and every document of an order one click away.
 
-The staff views reuse the members' renderers (orders/documents.py) but look up by id under
+The staff views reuse the members' renderers (orders/documents/rendering.py) but look up by id under
 `admin_site.admin_view` (staff only, plus the model's view permission) instead of by member.
-`order_document_links(order)` gives the HTML list of links for the order's change page:
-the lead wires it into OrderAdmin as a read-only field.
+`order_document_links(order)` gives the HTML list of links that OrderAdmin (orders/admin/orders.py)
+shows as a read-only field on the order's change page.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from procurement.errors import error_to_form
 
 
 @admin.register(Category)
@@ -137,7 +138,7 @@ class OrderAdmin(SimpleHistoryAdmin):
                     ship_date=form.cleaned_data["ship_date"], quantities=form.quantities(), acting_user=request.user,
                 )
             except ShippingError as exc:
-                form.add_error(None, str(exc))
+                error_to_form(form, exc)
             else:
                 self.message_user(request, f"Shipped {order.po_number} with {shipment.carrier} {shipment.tracking_number}.")
                 return redirect("admin:orders_order_change", order.pk)

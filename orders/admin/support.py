@@ -3,8 +3,8 @@
 Staff type a PO number, invoice number or tracking number (or a payment's reference) and get every
 matching order, invoice, shipment and payment of any business; each order links to one page with its
 lines, budget charges, approvals, shipments, invoices, payments and history. Registered as extra URLs
-of the Payment admin (admin:orders_payment_support, admin:orders_payment_order_story); import this
-module from orders/admin.py.
+of the Payment admin (admin:orders_payment_support, admin:orders_payment_order_story); orders/admin/__init__.py
+imports this module.
 """
 
 from __future__ import annotations

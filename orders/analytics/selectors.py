@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
-from procurement.models import Business
+from procurement.errors import InvalidInput
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
-from procurement.money import MoneyError, money_parse
+from procurement.models import Business
+from procurement.money import MONEY, ZERO, MoneyError, money_parse, money_places
 from procurement.spreadsheets import row_safe
 
-ZERO = Decimal("0.00")
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
 ]
@@ -37,9 +37,7 @@ DIMENSIONS = {
 }
 
 
-def _q(value):
-    """SQLite sums come back as Decimal('325.5'): money always shows two places."""
-    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+_q = money_places
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -50,6 +48,31 @@ def default_range(today: datetime.date | None = None) -> tuple[datetime.date, da
     """The last twelve months, to today."""
     today = today or timezone.localdate()
     return today.replace(year=today.year - 1, day=1), today
+
+
+def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
+    """The Analytics page's dates from the query string (`start`, `end`, YYYY-MM-DD): dates and messages.
+
+    Missing or unreadable dates fall back to `default_range()`; an end before the start becomes the start.
+    """
+    start, end = default_range()
+    errors = []
+    for key in ("start", "end"):
+        raw = data.get(key)
+        if raw:
+            try:
+                value = date_parse(raw)
+            except InputError as exc:
+                errors.append(str(exc))
+                continue
+            if key == "start":
+                start = value
+            else:
+                end = value
+    if end < start:
+        errors.append("The end date is before the start date; showing the start date only.")
+        end = start
+    return start, end, errors
 
 
 def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):
@@ -184,8 +207,8 @@ STATUS_LABELS = dict(Order.Status.choices)
 PAID_LABELS = {"paid": "Paid", "partly_paid": "Partly paid", "open": "Not paid", "void": "Void", None: ""}
 
 
-class ReportFilterError(ValueError):
-    pass
+class ReportFilterError(InvalidInput):
+    """A report filter the user typed cannot be read (also a ValueError)."""
 
 
 def _date(value):
@@ -217,6 +240,19 @@ def _dec(value):
         return money_parse(str(value), what="The amount filter")
     except MoneyError as exc:
         raise ReportFilterError(str(exc)) from None
+
+
+#: The orders report's filters, as query-string keys (see `orders_report`).
+REPORT_FILTERS = [
+    "date_from", "date_to", "po_number", "blanket_po", "budget", "group", "cost_center", "buyer", "category", "sku",
+    "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
+    "tracking_number", "invoice_number", "paid",
+]
+
+
+def report_filters(*, data) -> dict:
+    """The report filters given in the query string `data` (stripped, the empty ones left out)."""
+    return {k: data.get(k, "").strip() for k in REPORT_FILTERS if data.get(k, "").strip()}
 
 
 def orders_report(*, business: Business, filters: dict | None = None):
@@ -353,7 +389,7 @@ def report_xlsx_file(queryset, chunk_size: int = 2000):
 
 def budget_report(*, business: Business):
     """Each Blanket PO with amount, allocated, spent, pending approval and remaining (two queries)."""
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money = DecimalField(**MONEY)
     allocated = (
         Allocation.objects.filter(budget=OuterRef("pk")).values("budget").annotate(s=Sum("amount")).values("s")
     )

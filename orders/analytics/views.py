@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,38 +17,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from orders.analytics import selectors as analytics
-from orders.finance.views import FinanceMixin
+from orders.access import FinanceMixin
 from orders.models import Category, Order
+from procurement.errors import error_to_message
 from procurement.models import Group, Member
-from procurement.inputs import InputError, date_parse
-
-
-def _date_range(request) -> tuple[datetime.date, datetime.date, list[str]]:
-    start, end = analytics.default_range()
-    errors = []
-    for key in ("start", "end"):
-        raw = request.GET.get(key)
-        if raw:
-            try:
-                value = date_parse(raw)
-            except InputError as exc:
-                errors.append(str(exc))
-                continue
-            if key == "start":
-                start = value
-            else:
-                end = value
-    if end < start:
-        errors.append("The end date is before the start date; showing the start date only.")
-        end = start
-    return start, end, errors
 
 
 class AnalyticsView(FinanceMixin, TemplateView):
     template_name = "orders/finance/analytics.html"
 
     def get_context_data(self, **kwargs):
-        start, end, errors = _date_range(self.request)
+        start, end, errors = analytics.date_range(data=self.request.GET)
         for e in errors:
             messages.error(self.request, e)
         report = reverse("orders:orders_report")
@@ -64,27 +42,16 @@ class AnalyticsView(FinanceMixin, TemplateView):
         return super().get_context_data(charts=charts, start=start, end=end, total=total, total_url=total_url, **kwargs)
 
 
-REPORT_FILTERS = [
-    "date_from", "date_to", "po_number", "blanket_po", "budget", "group", "cost_center", "buyer", "category", "sku",
-    "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
-    "tracking_number", "invoice_number", "paid",
-]
-
-
-def _report_filters(request) -> dict:
-    return {k: request.GET.get(k, "").strip() for k in REPORT_FILTERS if request.GET.get(k, "").strip()}
-
-
 class OrdersReportView(FinanceMixin, TemplateView):
     template_name = "orders/finance/orders_report.html"
 
     def get_context_data(self, **kwargs):
-        filters = _report_filters(self.request)
+        filters = analytics.report_filters(data=self.request.GET)
         try:
             qs = analytics.orders_report(business=self.business, filters=filters)
             totals = analytics.report_totals(qs)
         except analytics.ReportFilterError as exc:
-            messages.error(self.request, str(exc))
+            error_to_message(self.request, exc)
             filters = {}
             qs = analytics.orders_report(business=self.business)
             totals = analytics.report_totals(qs)
@@ -108,9 +75,9 @@ class OrdersReportExportView(FinanceMixin, View):
 
     def get(self, request):
         try:
-            qs = analytics.orders_report(business=self.business, filters=_report_filters(request))
+            qs = analytics.orders_report(business=self.business, filters=analytics.report_filters(data=request.GET))
         except analytics.ReportFilterError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
             return redirect("orders:orders_report")
         stamp = timezone.localdate().isoformat()
         if request.GET.get("format") == "xlsx":

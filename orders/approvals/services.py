@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
 from orders.models import Approval, Order
+from procurement.errors import ApplicationError
+from procurement.history import model_update
 from procurement.models import GroupMembership, Member
 from procurement.tenancy import member_has_role
 
 
-class ApprovalError(Exception):
+class ApprovalError(ApplicationError):
     """The decision cannot be recorded; `str()` is fit for the user. Nothing was saved."""
 
 
@@ -60,12 +62,10 @@ def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
         except BudgetError as exc:
             raise ApprovalError(f"Order {locked.po_number} stays pending: {exc}") from exc
         locked.over_budget = entry.over_limit
-    now = timezone.now()
-    locked.status = Order.Status.PLACED
-    locked.decided_at = now
-    locked.decided_by = approver
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "decided_at", "decided_by", "over_budget"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Order.Status.PLACED, "decided_at": timezone.now(), "decided_by": approver,
+        "over_budget": locked.over_budget,
+    })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.APPROVED)
     return locked
@@ -77,12 +77,10 @@ def order_reject(*, order: Order, approver: Member, reason: str, acting_user) ->
     if not reason:
         raise ApprovalError("Give a reason for the rejection; the buyer will read it.")
     locked = _lock_pending(order=order, approver=approver)
-    locked.status = Order.Status.REJECTED
-    locked.decided_at = timezone.now()
-    locked.decided_by = approver
-    locked.rejection_reason = reason
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Order.Status.REJECTED, "decided_at": timezone.now(), "decided_by": approver,
+        "rejection_reason": reason,
+    })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.REJECTED, reason=reason)
     return locked

@@ -9,6 +9,7 @@ from orders.approvals.forms import RejectForm
 from orders.approvals.selectors import pending_approvals
 from orders.approvals.services import ApprovalError, order_approve, order_reject
 from orders.models import Order
+from procurement.errors import error_to_message
 from procurement.models import GroupMembership
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -47,5 +48,5 @@ class ApprovalsView(MemberRequiredMixin, TemplateView):
                 order_reject(order=order, approver=self.member, reason=form.cleaned_data["reason"], acting_user=request.user)
                 messages.success(request, f"Order {order.po_number} rejected.")
         except ApprovalError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
         return redirect("orders:approvals")

@@ -9,6 +9,7 @@ from django.db.models import F
 
 from orders.models import CartItem, Product
 from procurement.models import Member
+from procurement.money import CENT, ZERO
 
 MAX_QUANTITY = 9999
 
@@ -33,9 +34,9 @@ def cart_get(*, member: Member, lock: bool = False) -> Cart:
     if lock:
         qs = qs.select_for_update(of=("self",)).order_by("id")
     items = list(qs)
-    subtotal = Decimal("0.00")
+    subtotal = ZERO
     for item in items:
-        item.amount = (item.product.unit_price * item.quantity).quantize(Decimal("0.01"))
+        item.amount = (item.product.unit_price * item.quantity).quantize(CENT)
         subtotal += item.amount
     return Cart(items=items, subtotal=subtotal)
 

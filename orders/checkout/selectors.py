@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from budgets.ledger import member_may_spend, spend_limit
 from budgets.models import Budget
+from procurement.formatting import format_money
 from procurement.models import Address, Group, GroupMembership, Member
 from procurement.tenancy import member_group_ids
 
@@ -23,12 +24,13 @@ def buyer_groups(*, member: Member) -> QuerySet:
 class BudgetChoice:
     budget: Budget
     remaining: object  # Decimal or None when the budget hides its balance
+    business: object = None  # whose locale writes the amount (Babel)
 
     @property
     def label(self) -> str:
         text = f"{self.budget.name} · Blanket PO {self.budget.po_number}"
         if self.remaining is not None:
-            text += f" · {self.remaining} {self.budget.currency} remaining"
+            text += f" · {format_money(self.remaining, self.business, currency=self.budget.currency)} remaining"
         return text
 
 
@@ -44,7 +46,7 @@ def checkout_budgets(*, member: Member, group: Group) -> list[BudgetChoice]:
         if not member_may_spend(budget=budget, member=member):
             continue
         remaining = spend_limit(budget=budget, member=member).available if budget.show_balance_to_buyers else None
-        choices.append(BudgetChoice(budget, remaining))
+        choices.append(BudgetChoice(budget, remaining, member.business))
     return choices
 
 

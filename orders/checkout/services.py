@@ -25,13 +25,15 @@ from budgets.models import Budget
 from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
+from procurement.errors import ApplicationError
+from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.patterns import typed_po_validate
 from procurement.numbering.services import po_number_next
 from procurement.tenancy import member_has_role
 
 
-class CheckoutError(Exception):
+class CheckoutError(ApplicationError):
     """A checkout that cannot go through; `str()` is fit for the user. Nothing was saved."""
 
 
@@ -149,8 +151,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
     if threshold is not None and total > threshold:
         order.status = Order.Status.PENDING_APPROVAL
         order.needs_approval_reason = f"The order total {total} is above {group.name}'s approval threshold of {threshold}."
-    order._history_user = acting_user
-    order.save()
+    history_save(order, acting_user=acting_user)
     OrderLine.objects.bulk_create([
         OrderLine(
             business=business, order=order, product=item.product, sku=item.product.sku,

@@ -16,6 +16,7 @@ from orders.checkout.selectors import (
 )
 from orders.checkout.services import CheckoutError, order_place
 from orders.models import Order
+from procurement.errors import error_to_form
 from procurement.models import Business, GroupMembership
 from procurement.numbering.services import (
     po_number_preview,
@@ -93,7 +94,7 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
             form.add_error(None, f"{exc} Remaining: {exc.available}. Choose another budget or change your cart.")
             return self._render(group, groups, form, choices, optional, insufficient=exc.available)
         except (CheckoutError, BudgetError) as exc:
-            form.add_error(None, str(exc))
+            error_to_form(form, exc)
             return self._render(group, groups, form, choices, optional)
         order = result.order
         if not result.created:

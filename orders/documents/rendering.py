@@ -197,8 +197,11 @@ def _stylesheet_paths() -> list[str]:
     return [found] if found else []
 
 
-def document_pdf(document: Document, *, request=None, base_url: str | None = None) -> bytes:
-    """The PDF bytes of `document`; raises PdfUnavailable when WeasyPrint cannot run here."""
+def document_pdf(document: Document, *, request=None, base_url: str | None = None, pdf_variant: str | None = None) -> bytes:
+    """The PDF bytes of `document`; raises PdfUnavailable when WeasyPrint cannot run here.
+
+    `pdf_variant` is WeasyPrint's, e.g. "pdf/a-3b" for the Factur-X carrier (fonts embedded, XMP).
+    """
     html = document_html(document, request=request, layout=PDF_LAYOUT)
     if base_url is None:
         base_url = request.build_absolute_uri("/") if request is not None else "http://localhost/"
@@ -206,7 +209,7 @@ def document_pdf(document: Document, *, request=None, base_url: str | None = Non
         import weasyprint
 
         stylesheets = [weasyprint.CSS(filename=path) for path in _stylesheet_paths()]
-        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(stylesheets=stylesheets)
+        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(stylesheets=stylesheets, pdf_variant=pdf_variant)
     except (ImportError, OSError) as exc:
         raise PdfUnavailable(str(exc)) from exc
 

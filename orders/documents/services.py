@@ -16,24 +16,20 @@ budget for those lines (the order line amounts are the same quantity × unit pri
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
+from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
+from procurement.money import ZERO, money_round
 from procurement.numbering.services import invoice_number_next
 
-CENT = Decimal("0.01")
 
-
-class InvoiceError(Exception):
+class InvoiceError(ApplicationError):
     """An invoice cannot be issued or changed as asked; the message says why."""
-
-
-def money_round(value: Decimal) -> Decimal:
-    """Half-up to the cent: 0.005 → 0.01, as on paper (not banker's rounding)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def invoice_line_amount(*, quantity: int, unit_price: Decimal) -> Decimal:
@@ -82,7 +78,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
                 amount=invoice_line_amount(quantity=shipment_line.quantity, unit_price=order_line.unit_price),
             )
         )
-    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+    subtotal = sum((line.amount for line in lines), ZERO)
     tax = invoice_tax(subtotal=subtotal, tax_rate=business.tax_rate)
 
     invoice = Invoice(
@@ -99,8 +95,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         currency=order.currency,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
-    invoice._history_user = acting_user
-    invoice.save()
+    history_save(invoice, acting_user=acting_user)
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
@@ -123,9 +118,7 @@ def invoice_void(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
             f"Invoice {locked.number} has {locked.amount_paid} {locked.currency} paid on it; "
             "reallocate the payment before voiding."
         )
-    locked.status = Invoice.Status.VOID
-    locked.voided_at = timezone.now()
-    locked.void_reason = reason[:255]
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "voided_at", "void_reason"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Invoice.Status.VOID, "voided_at": timezone.now(), "void_reason": reason[:255],
+    })
     return locked

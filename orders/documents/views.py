@@ -7,36 +7,28 @@ group admins of the order's group and business admins see every document of it.
 
 from __future__ import annotations
 
-from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import ListView, View
 
+from orders.access import FINANCE_ROLES, order_visible_to
+from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
     PdfUnavailable,
     document_html,
     document_pdf,
+    file_safe,
     invoice_document,
     packing_slip_document,
     shipping_label_document,
 )
-from orders.access import invoice_groups_visible_to, invoices_visible_to, order_visible_to
+from orders.documents.selectors import invoice_list
 from orders.models import Invoice, Order, Shipment
-from procurement.inputs import BoundedModelChoiceField, date_bounds_validator
-from procurement.models import Group
-from procurement.tenancy import (
-    MemberRequiredMixin,
-    Role,
-)
-
-
-
-def member_may_see_order_documents(member, order: Order) -> bool:
-    return order_visible_to(order=order, member=member)
-
+from procurement.tenancy import MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
     """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
@@ -72,10 +64,15 @@ class DocumentView(MemberRequiredMixin, View):
         if self.as_pdf:
             return pdf_response(request, document, html_url=html_url)
         pdf_url = reverse(f"orders:{self.pdf_url_name}", kwargs=self.kwargs)
-        return HttpResponse(document_html(document, request=request, extra={"pdf_url": pdf_url}))
+        extra = {"pdf_url": pdf_url, "extra_downloads": self.extra_downloads()}
+        return HttpResponse(document_html(document, request=request, extra=extra))
+
+    def extra_downloads(self) -> list[tuple[str, str]]:
+        """(label, url) of further downloads in the toolbar."""
+        return []
 
     def check_order(self, order: Order) -> None:
-        if not member_may_see_order_documents(self.member, order):
+        if not order_visible_to(order=order, member=self.member):
             raise PermissionDenied("Only the buyer, the group's approvers, finance and admins see this document.")
 
 
@@ -86,6 +83,40 @@ class InvoiceDocumentView(DocumentView):
         invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
         self.check_order(invoice.order)
         return invoice_document(invoice)
+
+    def extra_downloads(self):
+        number = self.kwargs["invoice_number"]
+        return [
+            ("E-invoice (UBL XML)", reverse("orders:invoice_ubl", kwargs={"invoice_number": number})),
+            ("Factur-X PDF", reverse("orders:invoice_facturx", kwargs={"invoice_number": number})),
+        ]
+
+
+class InvoiceEInvoiceView(InvoiceDocumentView):
+    """The invoice as an EN 16931 e-invoice: UBL 2.1 XML, or a Factur-X PDF/A-3 with the CII XML inside."""
+
+    syntax = "ubl"
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
+        self.check_order(invoice.order)
+        name = f"invoice-{file_safe(invoice.number)}-{file_safe(invoice.order.po_number)}"
+        try:
+            if self.syntax == "ubl":
+                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+                return response
+            data = invoice_facturx_pdf(invoice, request=request)
+        except EInvoiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:invoice_detail", invoice_number=invoice.number)
+        except PdfUnavailable as exc:
+            html_url = reverse("orders:invoice_detail", kwargs=self.kwargs)
+            return render(request, "orders/documents/pdf_unavailable.html",
+                          {"document": invoice_document(invoice), "html_url": html_url, "reason": str(exc)}, status=503)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
+        return response
 
 
 class ShipmentDocumentView(DocumentView):
@@ -114,63 +145,17 @@ class ShippingLabelView(ShipmentDocumentView):
 # --- Invoice list ----------------------------------------------------------------------------------
 
 
-class InvoiceFilterForm(forms.Form):
-    po_number = forms.CharField(label="PO number", required=False, max_length=64)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
-    group = BoundedModelChoiceField(label="Group", required=False, queryset=Group.objects.none(), empty_label="All groups")
-    issued_from = forms.DateField(label="Issued from", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                  validators=[date_bounds_validator])
-    issued_to = forms.DateField(label="Issued to", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                validators=[date_bounds_validator])
-
-    def __init__(self, *args, groups, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
-        if start and end and start > end:
-            self.add_error("issued_to", "The end date is before the start date.")
-        return cleaned
-
-
-def invoices_filtered(queryset, data: dict):
-    if data.get("po_number"):
-        queryset = queryset.filter(order__po_number__icontains=data["po_number"].strip())
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("group"):
-        queryset = queryset.filter(order__group=data["group"])
-    if data.get("issued_from"):
-        queryset = queryset.filter(issued_on__gte=data["issued_from"])
-    if data.get("issued_to"):
-        queryset = queryset.filter(issued_on__lte=data["issued_to"])
-    return queryset
-
-
 class InvoiceListView(MemberRequiredMixin, ListView):
     """Invoices: finance and business admins, filtered by status, group, issue dates and PO number."""
 
-    required_roles = (Role.FINANCE,)
+    required_roles = FINANCE_ROLES
     template_name = "orders/documents/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 25
 
-    def get_form(self) -> InvoiceFilterForm:
-        groups = invoice_groups_visible_to(member=self.member, queryset=self.scoped(Group))
-        return InvoiceFilterForm(self.request.GET or None, groups=groups)
-
     def get_queryset(self):
-        self.form = self.get_form()
-        queryset = invoices_visible_to(
-            member=self.member,
-            queryset=self.scoped(Invoice).select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
-        )
-        if self.form.is_bound:
-            if not self.form.is_valid():
-                return queryset.none()
-            queryset = invoices_filtered(queryset, self.form.cleaned_data)
+        queryset, self.filterset = invoice_list(member=self.member, data=self.request.GET)
+        self.form = self.filterset.form
         return queryset
 
     def get_context_data(self, **kwargs):

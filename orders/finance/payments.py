@@ -3,7 +3,8 @@
 Money moves only here. Applying a payment locks the payment row and the invoice rows (in id order, so
 two payments touching the same invoices never deadlock), re-reads each balance under the lock and
 updates `Invoice.amount_paid` with F() expressions. Payments are never deleted: a wrong one is marked
-"not ours". Nothing changes in a closed month (see `orders.reconciliation.month_is_closed`).
+"not ours". Nothing changes in a closed month (`month_is_closed` below; months are closed in
+`orders.finance.reconciliation`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from orders.models import Invoice, Order, Payment, PaymentAllocation
+from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
 from procurement.models import Business, Member
-from procurement.money import MoneyError, money_parse
-
-ZERO = Decimal("0.00")
+from procurement.money import ZERO, MoneyError, money_parse
 
 
-class PaymentError(Exception):
+class PaymentError(ApplicationError):
     """A payment cannot be recorded or applied; the message is shown to the user."""
 
 
@@ -45,13 +46,33 @@ def _check_month_open(*, business: Business, on: datetime.date) -> None:
         raise MonthClosedError(f"{on:%B %Y} is closed. Reopen the month on the Reconciliation page to change it.")
 
 
-def open_invoices_for_orders(*, business: Business, order_ids) -> list[Invoice]:
-    """Invoices of these orders with a balance due, oldest first (the order payments settle them in)."""
-    return list(
-        Invoice.objects.filter(business=business, order_id__in=list(order_ids), total__gt=F("amount_paid"))
+def invoices_open(*, business: Business):
+    """The business's invoices with a balance due (not void), oldest first: the order payments settle them in."""
+    return (
+        Invoice.objects.filter(business=business, total__gt=F("amount_paid"))
         .exclude(status=Invoice.Status.VOID)
         .order_by("issued_on", "id")
     )
+
+
+def open_invoices_for_orders(*, business: Business, order_ids) -> list[Invoice]:
+    """Invoices of these orders with a balance due, oldest first (the order payments settle them in)."""
+    return list(invoices_open(business=business).filter(order_id__in=list(order_ids)))
+
+
+def payment_target_find(*, business: Business, number: str) -> tuple[Invoice | None, Order | None]:
+    """The invoice numbered `number` (case-insensitive), else the order with that PO number.
+
+    Raises PaymentError when `number` is empty or names neither in the business.
+    """
+    number = (number or "").strip()
+    if not number:
+        raise PaymentError("Type the invoice or PO number this payment pays.")
+    invoice = Invoice.objects.filter(business=business, number__iexact=number).select_related("order").first()
+    order = None if invoice else Order.objects.filter(business=business, po_number__iexact=number).first()
+    if invoice is None and order is None:
+        raise PaymentError(f"No invoice or PO number “{number}” in your business.")
+    return invoice, order
 
 
 def payment_targets(*, business: Business, po_number: str = "", invoice_number: str = "") -> list[Invoice]:
@@ -124,10 +145,10 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
         remaining -= take
         applied += take
     if applied or ordered:
-        payment.amount_applied = payment.amount_applied + applied
-        payment.status = Payment.Status.MATCHED
-        payment._history_user = acting_user
-        payment.save(update_fields=["amount_applied", "status"])
+        model_update(
+            instance=payment, acting_user=acting_user, update_fields=True,
+            fields={"amount_applied": payment.amount_applied + applied, "status": Payment.Status.MATCHED},
+        )
     return payment
 
 
@@ -166,8 +187,7 @@ def payment_record(
         po_number=po_number.strip()[:64], invoice_number=invoice_number.strip()[:64],
         statement_import=statement_import, fingerprint=fingerprint, created_by=acting_user,
     )
-    payment._history_user = acting_user
-    payment.save()
+    history_save(payment, acting_user=acting_user)
     if invoices:
         payment = payment_apply(payment=payment, invoices=invoices, acting_user=acting_user, prefer_exact=prefer_exact)
     return payment
@@ -202,8 +222,10 @@ def payment_resolve(
     payment.resolution_note = (
         f"Applied to {chosen}: " + ", ".join(f"{a.amount} to {a.invoice.number}" for a in applied)
     )[:255]
-    payment._history_user = acting_user
-    payment.save(update_fields=["resolved_by", "resolved_at", "po_number", "invoice_number", "resolution_note"])
+    history_save(
+        payment, acting_user=acting_user,
+        update_fields=["resolved_by", "resolved_at", "po_number", "invoice_number", "resolution_note"],
+    )
     return payment
 
 
@@ -214,17 +236,16 @@ def payment_mark_not_ours(*, payment: Payment, member: Member, acting_user, note
     _check_month_open(business=payment.business, on=payment.received_on)
     if payment.amount_applied > 0:
         raise PaymentError("This payment is already applied to invoices.")
-    payment.status = Payment.Status.NOT_OURS
-    payment.resolved_by = member
-    payment.resolved_at = timezone.now()
-    payment.resolution_note = (note or "Marked as not ours")[:255]
-    payment._history_user = acting_user
-    payment.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    model_update(instance=payment, acting_user=acting_user, update_fields=True, fields={
+        "status": Payment.Status.NOT_OURS, "resolved_by": member, "resolved_at": timezone.now(),
+        "resolution_note": (note or "Marked as not ours")[:255],
+    })
     return payment
 
 
-def payments_needing_attention(*, business: Business):
-    """Unmatched payments and matched ones with money left over (overpaid)."""
-    return Payment.objects.filter(business=business).filter(
+def payments_needing_attention(*, business: Business, payments=None):
+    """Unmatched payments and matched ones with money left over (overpaid), of `payments` if given."""
+    payments = Payment.objects.all() if payments is None else payments
+    return payments.filter(business=business).filter(
         Q(status=Payment.Status.UNMATCHED) | Q(status=Payment.Status.MATCHED, amount_applied__lt=F("amount"))
     )

@@ -22,11 +22,13 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from procurement.formatting import format_money
 from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
+from procurement.errors import InvalidInput
+from procurement.history import model_update
 from procurement.models import Business, Member
+from procurement.money import ZERO, money_places
 from procurement.spreadsheets import row_safe
-
-ZERO = Decimal("0.00")
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
@@ -48,9 +50,7 @@ def parse_month(value: str | None, default: datetime.date | None = None) -> tupl
     return default.year, default.month
 
 
-def _q(value):
-    """Sums come back as Decimal('70') on SQLite: always show money with two places."""
-    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+_q = money_places
 
 
 def _money(qs, field="amount") -> Decimal:
@@ -166,10 +166,7 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month).first()
     if close is None:
         close = MonthClose(business=business, year=year, month=month)
-    close.closed = True
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+    model_update(instance=close, fields={"closed": True, "changed_by": member}, acting_user=acting_user)
     return close
 
 
@@ -177,11 +174,8 @@ def month_close(*, business: Business, year: int, month: int, member: Member, ac
 def month_reopen(*, business: Business, year: int, month: int, member: Member, acting_user) -> MonthClose:
     close = MonthClose.objects.select_for_update().filter(business=business, year=year, month=month, closed=True).first()
     if close is None:
-        raise ValueError(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
-    close.closed = False
-    close.changed_by = member
-    close._history_user = acting_user
-    close.save()
+        raise InvalidInput(f"{datetime.date(year, month, 1):%B %Y} is not closed.")
+    model_update(instance=close, fields={"closed": False, "changed_by": member}, acting_user=acting_user)
     return close
 
 
@@ -192,13 +186,12 @@ def _export_rows(*, business: Business, summary: MonthSummary):
     """The reconciliation as rows of cells, sections separated by blank rows (CSV and XLSX alike)."""
     s = summary
     yield ["Reconciliation", s.label]
-    yield ["Opening balance", s.opening]
-    yield ["Invoiced", s.invoiced]
-    yield ["Paid", s.paid]
-    yield ["Closing balance", s.closing]
-    yield ["Received", s.received]
-    yield ["Applied to invoices", s.applied]
-    yield ["Difference", s.difference]
+    # The summary: the number (data, for formulas) and the same amount written for the reader (Babel).
+    for label, value in (
+        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Paid", s.paid), ("Closing balance", s.closing),
+        ("Received", s.received), ("Applied to invoices", s.applied), ("Difference", s.difference),
+    ):
+        yield [label, value, format_money(value, business)]
     yield ["Month closed", "yes" if s.closed else "no"]
     yield []
     yield ["Invoice number", "PO number", "Blanket PO", "Issued", "Due", "Total", "Paid", "Balance due", "Status"]

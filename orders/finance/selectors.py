@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 
+from orders.finance.forms import PaymentFilter
 from orders.models import Invoice, Payment
 from procurement.models import Business
 
@@ -33,3 +34,12 @@ def finance_find(*, business: Business, q: str) -> dict:
     )
     payments = Payment.objects.filter(business=business, pk__in=payment_ids).order_by("-received_on", "-id")[:FIND_LIMIT]
     return {"invoices": list(invoices), "payments": list(payments)}
+
+
+def payment_list(*, business: Business, data) -> tuple:
+    """The payments list filtered by `data` (the query string), newest first, and the filter errors to show.
+
+    A filter that cannot be read is left out (the others apply) and its message is returned.
+    """
+    filterset = PaymentFilter(data or None, queryset=Payment.objects.filter(business=business).select_related("statement_import"))
+    return filterset.qs.order_by("-received_on", "-id"), filterset.date_errors() if filterset.is_bound else []

@@ -24,6 +24,8 @@ from django.db.models import F
 from budgets.models import Budget
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
+from procurement.errors import ApplicationError
+from procurement.history import model_update
 from procurement.models import Business, Member
 from procurement.money import MoneyError, money_parse
 
@@ -42,7 +44,7 @@ DATE_FORMATS = {
 DEFAULT_MAPPING = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}
 
 
-class StatementError(Exception):
+class StatementError(ApplicationError):
     """The file is rejected; `errors` lists each problem with its line number."""
 
     def __init__(self, errors: list[str]):
@@ -462,9 +464,10 @@ def statement_import(*, business: Business, text: str, mapping: dict, filename: 
     result = ImportResult(statement_import=None)
     new_rows = [r for r in rows if r.status != "duplicate"]
     result.duplicates = len(rows) - len(new_rows)
-    business.statement_csv_mapping = {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}
-    business._history_user = acting_user
-    business.save(update_fields=["statement_csv_mapping"])
+    model_update(
+        instance=business, acting_user=acting_user, update_fields=True,
+        fields={"statement_csv_mapping": {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}},
+    )
     if not new_rows:
         return result
     result.statement_import = StatementImport.objects.create(

@@ -1,6 +1,6 @@
 """Finance pages: payments, bank statement import, month-end reconciliation.
 
-Thin views: parse the form, call one service from orders.finance (payments, statements,
+Thin views: read the form (forms.py), call one service from orders.finance (payments, statements,
 reconciliation), redirect with a message or re-render with errors. Finance role (in any group) or business
 admin; everything scoped to the member's business."""
 
@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Q
 from django.http import (
     FileResponse,
     HttpResponse,
@@ -25,20 +23,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from orders.access import FinanceMixin
 from orders.finance import reconciliation, statements
+from orders.finance.forms import PaymentFilter, PaymentForm, ResolveForm, StatementUploadForm
 from orders.finance.payments import (
     PaymentError,
+    invoices_open,
     month_is_closed,
     payment_mark_not_ours,
     payment_record,
     payment_resolve,
+    payment_target_find,
+    payments_needing_attention,
 )
-from orders.access import FinanceMixin  # finance pages: the whole business, see orders.access
-from orders.models import Invoice, Order, Payment
-from procurement.inputs import InputError, date_bounds_validator, date_parse
-
-MAX_STATEMENT_BYTES = 5 * 1024 * 1024
-
+from orders.finance.selectors import payment_list
+from orders.models import Payment
+from procurement.errors import ApplicationError, error_to_form, error_to_message
 
 SESSION_KEY = "finance_statement_import"
 
@@ -54,66 +54,18 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class PaymentForm(forms.Form):
-    METHODS = [("ACH", "ACH"), ("Wire", "Wire transfer"), ("Check", "Check"), ("Card", "Card"), ("Other", "Other")]
-
-    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
-                                  validators=[date_bounds_validator])
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
-    method = forms.ChoiceField(choices=METHODS, initial="ACH")
-    reference = forms.CharField(max_length=255, required=False, help_text="The bank's reference text, if any.")
-    po_number = forms.CharField(label="PO number", max_length=64, required=False)
-    invoice_number = forms.CharField(max_length=64, required=False,
-                                     help_text="Give a PO number, an invoice number or both. Without either the payment stays unmatched.")
-
-
-class StatementUploadForm(forms.Form):
-    file = forms.FileField(label="Bank statement (CSV)")
-    date_column = forms.CharField(max_length=100, help_text="Column header of the payment date.")
-    amount_column = forms.CharField(max_length=100)
-    reference_column = forms.CharField(max_length=100, label="Reference / description column")
-    date_format = forms.ChoiceField(choices=list(statements.DATE_FORMATS.items()))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_STATEMENT_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB; split the statement by month.")
-        return upload
-
-    def mapping(self) -> dict:
-        d = self.cleaned_data
-        return {"date": d["date_column"], "amount": d["amount_column"], "reference": d["reference_column"],
-                "date_format": d["date_format"]}
-
-
-class ResolveForm(forms.Form):
-    number = forms.CharField(label="Invoice or PO number", max_length=64, required=False)
-    action = forms.ChoiceField(choices=[("apply", "Apply"), ("not_ours", "Not ours")], initial="apply")
-
-
 class PaymentListView(FinanceMixin, TemplateView):
     template_name = "orders/finance/payments.html"
-    STATUSES = [("unmatched", "Unmatched"), ("matched", "Matched"), ("overpaid", "Overpaid"), ("not_ours", "Not ours")]
+    STATUSES = PaymentFilter.STATUSES
 
     def get_context_data(self, **kwargs):
-        qs = self.scoped(Payment).select_related("statement_import")
         g = self.request.GET
-        status = g.get("status", "")
-        if status == "overpaid":
-            qs = qs.filter(status=Payment.Status.MATCHED, amount_applied__lt=F("amount"))
-        elif status in Payment.Status.values:
-            qs = qs.filter(status=status)
-        if q := g.get("q", "").strip():
-            qs = qs.filter(Q(reference__icontains=q) | Q(po_number__icontains=q) | Q(invoice_number__icontains=q))
-        for key, lookup in (("date_from", "received_on__gte"), ("date_to", "received_on__lte")):
-            try:
-                if day := date_parse(g.get(key)):
-                    qs = qs.filter(**{lookup: day})
-            except InputError as exc:
-                messages.error(self.request, str(exc))
-        page = Paginator(qs.order_by("-received_on", "-id"), 50).get_page(g.get("page"))
+        qs, errors = payment_list(business=self.business, data=g)
+        for error in errors:
+            messages.error(self.request, error)
+        page = Paginator(qs, 50).get_page(g.get("page"))
         return super().get_context_data(page_obj=page, payments=page.object_list, statuses=self.STATUSES,
-                                        status=status, q=g.get("q", ""), **kwargs)
+                                        status=g.get("status", ""), q=g.get("q", ""), **kwargs)
 
 
 class PaymentCreateView(FinanceMixin, View):
@@ -129,7 +81,7 @@ class PaymentCreateView(FinanceMixin, View):
             try:
                 payment = payment_record(business=self.business, acting_user=request.user, **form.cleaned_data)
             except PaymentError as exc:
-                form.add_error(None, str(exc))
+                error_to_form(form, exc)
             else:
                 if payment.status == Payment.Status.MATCHED:
                     note = f"applied {payment.amount_applied} to invoices"
@@ -162,13 +114,9 @@ class PaymentDetailView(FinanceMixin, TemplateView):
             payment.suggestions = statements.payment_suggestions(business=self.business, payments=[payment]).get(payment.pk, [])
         return super().get_context_data(
             payment=payment, allocations=allocations, history=history,
-            month_closed=reconciliation_month_closed(self.business, payment.received_on),
+            month_closed=month_is_closed(business=self.business, on=payment.received_on),
             resolve_form=ResolveForm(initial={"number": payment.invoice_number or payment.po_number}), **kwargs,
         )
-
-
-def reconciliation_month_closed(business, day) -> bool:
-    return month_is_closed(business=business, on=day)
 
 
 class PaymentResolveView(FinanceMixin, View):
@@ -190,16 +138,10 @@ class PaymentResolveView(FinanceMixin, View):
                 payment_mark_not_ours(payment=payment, member=self.member, acting_user=request.user)
                 messages.success(request, f"Payment of {payment.amount} on {payment.received_on} marked as not ours.")
                 return HttpResponseRedirect(back)
-            number = form.cleaned_data["number"].strip()
-            if not number:
-                raise PaymentError("Type the invoice or PO number this payment pays.")
-            invoice = self.scoped(Invoice).select_related("order").filter(number__iexact=number).first()
-            order = None if invoice else self.scoped(Order).filter(po_number__iexact=number).first()
-            if invoice is None and order is None:
-                raise PaymentError(f"No invoice or PO number “{number}” in your business.")
+            invoice, order = payment_target_find(business=self.business, number=form.cleaned_data["number"])
             payment = payment_resolve(payment=payment, member=self.member, acting_user=request.user, invoice=invoice, order=order)
         except PaymentError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
         else:
             messages.success(request, f"Payment of {payment.amount} applied: {payment.resolution_note}.")
         return HttpResponseRedirect(back)
@@ -274,9 +216,7 @@ class ReconciliationView(FinanceMixin, TemplateView):
         year, month = reconciliation.parse_month(self.request.GET.get("month"))
         summary = reconciliation.reconciliation_month(business=self.business, year=year, month=month)
         payments = reconciliation.month_payments(business=self.business, year=year, month=month)
-        attention = list(payments.filter(
-            Q(status=Payment.Status.UNMATCHED) | Q(status=Payment.Status.MATCHED, amount_applied__lt=F("amount"))
-        )[:200])
+        attention = list(payments_needing_attention(business=self.business, payments=payments)[:200])
         suggestions = statements.payment_suggestions(
             business=self.business, payments=[p for p in attention if p.status == Payment.Status.UNMATCHED]
         )
@@ -285,10 +225,7 @@ class ReconciliationView(FinanceMixin, TemplateView):
         invoices = Paginator(reconciliation.month_invoices(business=self.business, year=year, month=month), 50)
         payment_page = Paginator(payments, 50).get_page(self.request.GET.get("ppage"))
         prev_month = summary.start - datetime.timedelta(days=1)
-        open_invoices = (
-            self.scoped(Invoice).filter(total__gt=F("amount_paid")).exclude(status=Invoice.Status.VOID)
-            .select_related("order").order_by("issued_on", "id")[:200]
-        )
+        open_invoices = invoices_open(business=self.business).select_related("order")[:200]
         return super().get_context_data(
             summary=summary, attention=attention, invoice_page=invoices.get_page(self.request.GET.get("ipage")),
             payment_page=payment_page, prev_month=f"{prev_month:%Y-%m}", next_month=f"{summary.end:%Y-%m}",
@@ -308,8 +245,8 @@ class ReconciliationCloseView(FinanceMixin, View):
         if request.POST.get("action") == "reopen":
             try:
                 reconciliation.month_reopen(business=self.business, year=year, month=month, member=self.member, acting_user=request.user)
-            except ValueError as exc:
-                messages.error(request, str(exc))
+            except ApplicationError as exc:
+                error_to_message(request, exc)
             else:
                 messages.success(request, f"{label} reopened; its payments can be changed again.")
         else:

@@ -15,9 +15,12 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from procurement.errors import ApplicationError
+from procurement.history import history_save, model_update
+from procurement.money import CENT, ZERO
 
 
-class ShippingError(Exception):
+class ShippingError(ApplicationError):
     """The action cannot be done; `str()` is fit for the user. Nothing was saved."""
 
 
@@ -64,8 +67,7 @@ def shipment_create(
         business_id=locked.business_id, order=locked, carrier=carrier, tracking_number=tracking_number,
         ship_date=ship_date, created_by=acting_user,
     )
-    shipment._history_user = acting_user
-    shipment.save()
+    history_save(shipment, acting_user=acting_user)
     ShipmentLine.objects.bulk_create([
         ShipmentLine(business_id=locked.business_id, shipment=shipment, order_line_id=line_id, quantity=qty)
         for line_id, qty in sorted(wanted.items())
@@ -73,9 +75,7 @@ def shipment_create(
     for line_id, qty in sorted(wanted.items()):
         by_id[line_id].quantity_shipped += qty
     OrderLine.objects.bulk_update([by_id[i] for i in sorted(wanted)], ["quantity_shipped"])
-    locked.status = _status_after_shipping(lines)
-    locked._history_user = acting_user
-    locked.save(update_fields=["status"])
+    model_update(instance=locked, fields={"status": _status_after_shipping(lines)}, acting_user=acting_user, update_fields=True)
 
     # Every shipment is invoiced in this same transaction (suppliers bill what they ship).
     invoice_issue(shipment=shipment, acting_user=acting_user)
@@ -87,10 +87,10 @@ def order_mark_delivered(*, order: Order, acting_user) -> Order:
     locked, _ = _lock(order)
     if locked.status != Order.Status.SHIPPED:
         raise ShippingError(f"Order {locked.po_number} is {locked.get_status_display().lower()}; only shipped orders can be delivered.")
-    locked.status = Order.Status.DELIVERED
-    locked.delivered_at = timezone.now()
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "delivered_at"])
+    model_update(
+        instance=locked, fields={"status": Order.Status.DELIVERED, "delivered_at": timezone.now()},
+        acting_user=acting_user, update_fields=True,
+    )
     return locked
 
 
@@ -112,7 +112,7 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
     locked, lines = _lock(order)
     if locked.status not in (Order.Status.PENDING_APPROVAL, *SHIPPABLE):
         raise ShippingError(f"Order {locked.po_number} is {locked.get_status_display().lower()}; it cannot be cancelled.")
-    unshipped = Decimal("0.00")
+    unshipped = ZERO
     for line in lines:
         open_qty = line.quantity_open
         if open_qty:
@@ -120,14 +120,13 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
             line.quantity_cancelled += open_qty
     OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
     charged = order_charged(locked)
-    release = min(unshipped, charged).quantize(Decimal("0.01"))
+    release = min(unshipped, charged).quantize(CENT)
     if release > 0:
         charge = LedgerEntry.objects.filter(order_id=locked.pk, kind=LedgerEntry.Kind.CHARGE).order_by("id").first()
         budget_release(charge=charge, amount=release, acting_user=acting_user,
                        note=f"Order {locked.po_number} cancelled" + (f": {reason}" if reason else ""))
     shipped_any = any(line.quantity_shipped for line in lines)
-    locked.status = Order.Status.SHIPPED if shipped_any else Order.Status.CANCELLED
-    locked.cancelled_at = timezone.now()
-    locked._history_user = acting_user
-    locked.save(update_fields=["status", "cancelled_at"])
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
+        "status": Order.Status.SHIPPED if shipped_any else Order.Status.CANCELLED, "cancelled_at": timezone.now(),
+    })
     return locked

@@ -1,12 +1,11 @@
 """The operator's catalog (not tenant data: every business sees it) and each member's cart."""
 
-from decimal import Decimal
-
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from procurement.models import Business, Member, TenantQuerySet
+from procurement.money import CENT, UNIT_PRICE
 
 
 class Category(models.Model):
@@ -28,7 +27,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    unit_price = models.DecimalField(**UNIT_PRICE, validators=[MinValueValidator(CENT)])
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -8,8 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Business, TenantQuerySet
-
-MONEY = dict(max_digits=14, decimal_places=2)
+from procurement.money import MONEY, UNIT_PRICE, ZERO
 
 
 class Invoice(models.Model):
@@ -27,9 +26,9 @@ class Invoice(models.Model):
     due_on = models.DateField()
     subtotal = models.DecimalField(**MONEY)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=3, default=Decimal("0"))
-    tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax = models.DecimalField(**MONEY, default=ZERO)
     total = models.DecimalField(**MONEY)
-    amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    amount_paid = models.DecimalField(**MONEY, default=ZERO)
     currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
@@ -58,7 +57,7 @@ class Invoice(models.Model):
     @property
     def balance_due(self) -> Decimal:
         if self.status == self.Status.VOID:
-            return Decimal("0.00")
+            return ZERO
         return self.total - self.amount_paid
 
     @property
@@ -73,7 +72,7 @@ class InvoiceLine(models.Model):
     sku = models.CharField("SKU", max_length=40)
     description = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(**UNIT_PRICE)
     amount = models.DecimalField(**MONEY)
 
     objects = TenantQuerySet.as_manager()

@@ -1,15 +1,12 @@
 """Orders: each one a purchase with its own PO number, optionally a release against a Blanket PO."""
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Address, Business, Group, Member, TenantQuerySet
-
-MONEY = dict(max_digits=14, decimal_places=2)
+from procurement.money import MONEY, UNIT_PRICE, ZERO
 
 
 class Order(models.Model):
@@ -31,8 +28,8 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
     over_budget = models.BooleanField(default=False, help_text="Placed past the budget limit under a 'warn' policy.")
     needs_approval_reason = models.CharField(max_length=255, blank=True)
-    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    subtotal = models.DecimalField(**MONEY, default=ZERO)
+    total = models.DecimalField(**MONEY, default=ZERO)
     currency = models.CharField(max_length=3, default="USD")
     # Where it ships: the address row and a snapshot (addresses may change later; the order must not).
     shipping_address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -84,7 +81,7 @@ class OrderLine(models.Model):
     description = models.CharField(max_length=200)
     category_code = models.CharField(max_length=20, blank=True)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(**UNIT_PRICE)
     amount = models.DecimalField(**MONEY)
     quantity_shipped = models.PositiveIntegerField(default=0)
     quantity_cancelled = models.PositiveIntegerField(default=0)

@@ -1,15 +1,12 @@
 """Payments from the business, their matching to invoices, statement imports and month closes."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Business, Member, TenantQuerySet
-
-MONEY = dict(max_digits=14, decimal_places=2)
+from procurement.money import MONEY, ZERO
 
 
 class StatementImport(models.Model):
@@ -40,7 +37,7 @@ class Payment(models.Model):
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNMATCHED)
     # Sum of this payment's allocations, kept on the row in the same transaction; the rest is credit.
-    amount_applied = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    amount_applied = models.DecimalField(**MONEY, default=ZERO, editable=False)
     # Who resolved an unmatched payment by hand (chose an invoice or PO, or marked it not ours), and when.
     resolved_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders.finance.payments import MonthClosedError, payment_record
 from orders.models import Invoice, Payment
 from procurement.models import Business
+from procurement.money import CENT
 
 
 @transaction.atomic
@@ -19,7 +20,7 @@ def seed_payments(*, business: Business, stdout=None) -> int:
     invoices = list(Invoice.objects.filter(business=business).exclude(status=Invoice.Status.VOID).select_related("order").order_by("issued_on", "id")[:4])
     plans = []
     for i, invoice in enumerate(invoices):
-        amount = invoice.total if i != 1 else (invoice.total / 2).quantize(Decimal("0.01"))  # one partly paid
+        amount = invoice.total if i != 1 else (invoice.total / 2).quantize(CENT)  # one partly paid
         if amount > 0:
             plans.append((f"seed:invoice:{invoice.number}", invoice.issued_on + datetime.timedelta(days=10), amount,
                           f"ACH {invoice.order.po_number} {invoice.number}", invoice))

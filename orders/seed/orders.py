@@ -39,6 +39,7 @@ from procurement.models import (
     Member,
     User,
 )
+from procurement.money import CENT, ZERO
 from procurement.numbering.counters import BUSINESS_WIDE, Kind, counters_lock, counters_set_at_least
 from procurement.numbering.patterns import pattern_render, release_number_render
 
@@ -79,7 +80,6 @@ PRODUCTS = [
     ("FUR-0004", "Bookshelf, 5 shelves", "FURNITURE", "119.00"),
 ]
 BATCH = 5_000
-CENT = Decimal("0.01")
 # Share of seeded orders in each status (sums to 100).
 STATUS_MIX = [
     (Order.Status.DELIVERED, 35), (Order.Status.PLACED, 20), (Order.Status.SHIPPED, 15),
@@ -207,7 +207,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         specs = [(p, rng.randint(1, 10)) for p in chosen]
         if status == Order.Status.PARTLY_SHIPPED and k == 1 and specs[0][1] == 1:
             specs[0] = (specs[0][0], 2)  # so that part of it can have shipped
-        total = sum((p.unit_price * q for p, q in specs), Decimal("0.00"))
+        total = sum((p.unit_price * q for p, q in specs), ZERO)
         largest = max(specs, key=lambda s: s[0].unit_price * s[1])[0]
         budget = None
         charged = status not in (Order.Status.PENDING_APPROVAL, Order.Status.REJECTED)

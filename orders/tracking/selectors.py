@@ -1,4 +1,4 @@
-"""Reads for Your Orders, the order page and Find by PO number: which orders a member sees, an order's timeline."""
+"""Reads for Your Orders, the order page and Find by PO number, and an order's timeline (who sees which order: orders.access)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from orders.access import order_visible_to, orders_visible  # noqa: F401  (re-exported)
+from orders.access import orders_visible
 from orders.models import Approval, Order, OrderLine, Shipment, ShipmentLine
 from procurement.models import GroupMembership, Member
 
 Role = GroupMembership.Role
-
-
-# Who sees which order is decided once, in orders.access (finance is business-wide).
 
 
 def order_list(*, member: Member, status: str = "", group_id: int | None = None,

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
-from orders.access import member_is_finance
+from orders.access import member_is_finance, order_cancel_allowed, order_visible_to
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
 from orders.tracking.forms import OrderFilterForm
@@ -17,16 +17,13 @@ from orders.tracking.selectors import (
     order_find,
     order_list,
     order_timeline,
-    order_visible_to,
 )
-from procurement.models import Group, GroupMembership
+from procurement.errors import error_to_message
+from procurement.models import Group
 from procurement.tenancy import (
     MemberRequiredMixin,
     member_group_ids,
-    member_has_role,
 )
-
-Role = GroupMembership.Role
 
 
 PAGE_SIZE = 25
@@ -65,10 +62,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
         return order
 
     def may_cancel(self, order):
-        return order_cancellable(order) and (
-            order.buyer_id == self.member.pk
-            or member_has_role(self.member, Role.GROUP_ADMIN, group=order.group_id)
-        )
+        return order_cancellable(order) and order_cancel_allowed(order=order, member=self.member)
 
     def get_context_data(self, **kwargs):
         order = self.get_order()
@@ -97,7 +91,7 @@ class OrderCancelView(OrderDetailView):
         try:
             order_cancel(order=order, acting_user=request.user, reason=f"by {self.member.name}")
         except ShippingError as exc:
-            messages.error(request, str(exc))
+            error_to_message(request, exc)
         else:
             messages.success(request, f"Order {order.po_number} is cancelled; its amount went back to the budget.")
         return redirect("orders:order_detail", po_number=order.po_number)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from procurement.history import model_update
 from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import counter_last, counter_next, counter_peek, counters_last
 from procurement.numbering.patterns import (
@@ -92,13 +93,9 @@ def po_rules_update(
 ) -> Business:
     """Save the business's PO number rules (validated again here: services never trust the form)."""
     business = Business.objects.select_for_update().get(pk=business.pk)
-    business.po_required = po_required
-    business.po_mode = po_mode
-    business.po_pattern = pattern_validate(po_pattern)
-    business.po_regex = regex_validate(po_regex)
-    business._history_user = acting_user
-    business.save(update_fields=["po_required", "po_mode", "po_pattern", "po_regex"])
-    return business
+    fields = {"po_required": po_required, "po_mode": po_mode, "po_pattern": pattern_validate(po_pattern),
+              "po_regex": regex_validate(po_regex)}
+    return model_update(instance=business, fields=fields, acting_user=acting_user, update_fields=True)
 
 
 @transaction.atomic
@@ -106,7 +103,4 @@ def group_po_pattern_update(*, group: Group, po_pattern: str, acting_user) -> Gr
     po_pattern = (po_pattern or "").strip()
     if po_pattern:
         po_pattern = pattern_validate(po_pattern)
-    group.po_pattern = po_pattern
-    group._history_user = acting_user
-    group.save(update_fields=["po_pattern"])
-    return group
+    return model_update(instance=group, fields={"po_pattern": po_pattern}, acting_user=acting_user, update_fields=True)

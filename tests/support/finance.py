@@ -1,4 +1,4 @@
-"""Builders for finance tests: invoices on orders (as orders.invoicing would issue them), finance members."""
+"""Builders for finance tests: invoices on orders (as orders.documents.services.invoice_issue would issue them), finance members."""
 
 import datetime
 from decimal import Decimal
