@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from procurement.seed import DEMO_PASSWORD
 from tests.support.a11y import axe_violations
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
