@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 from tests.factories import CategoryFactory, ProductFactory
-from tests.orders_support import make_budget
+from tests.support.orders import make_budget
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,11 +8,11 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from orders.models import CartItem
-from orders.reconciliation import reconciliation_csv, reconciliation_month
+from orders.finance.reconciliation import reconciliation_csv, reconciliation_month
 from procurement.formatting import format_day, format_money, format_month
 from procurement.models import Business
 from tests.factories import BusinessFactory, ProductFactory
-from tests.finance_helpers import finance_member, make_invoice
+from tests.support.finance import finance_member, make_invoice
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
