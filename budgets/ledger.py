@@ -174,6 +174,7 @@ def budget_charge(
     )
     locked.spent += amount
     _low_funds_alert(locked)
+    _runout_alert(locked)
     budget.spent = locked.spent
     return entry
 
@@ -212,6 +213,52 @@ def budget_release(*, charge: LedgerEntry, amount: Decimal | None = None, acting
     )
 
 
+def budget_transferable(*, budget: Budget) -> Decimal:
+    """What is left on `budget` to roll over: amount - spent - what earlier transfers already took out."""
+    out = (
+        LedgerEntry.objects.filter(budget=budget, kind=LedgerEntry.Kind.TRANSFER_OUT).aggregate(t=Sum("amount"))["t"]
+        or Decimal("0.00")
+    )
+    return max(Decimal("0.00"), budget.amount - budget.spent - out).quantize(CENT)
+
+
+@transaction.atomic
+def budget_transfer(
+    *, source: Budget, target: Budget, amount: Decimal, acting_user, note: str = ""
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move `amount` of what is left on `source` to `target` (a period's rollover into the next).
+
+    Locks both budget rows in id order. Writes a transfer-out entry on `source` and a transfer-in entry
+    on `target` naming each other, and raises `target.amount` (recorded in its history). `source.spent`
+    is untouched: money rolled over was never spent; what is left on `source` afterwards has lapsed.
+    """
+    amount = _cents(amount, "transfer")
+    if source.pk == target.pk or source.business_id != target.business_id:
+        raise BudgetError("A transfer moves money between two budgets of one business.")
+    first, second = sorted([source.pk, target.pk])
+    locked = {pk: budget_lock(budget_id=pk, business_id=source.business_id) for pk in (first, second)}
+    src, dst = locked[source.pk], locked[target.pk]
+    available = budget_transferable(budget=src)
+    if amount > available:
+        raise InsufficientFunds(
+            f"Cannot transfer {amount}: only {available} {src.currency} is left on {src.po_number}.", available=available
+        )
+    out = LedgerEntry.objects.create(
+        business_id=src.business_id, budget=src, kind=LedgerEntry.Kind.TRANSFER_OUT, amount=amount,
+        note=note or f"Rolled over to {dst.po_number}", created_by=acting_user,
+    )
+    entry_in = LedgerEntry.objects.create(
+        business_id=dst.business_id, budget=dst, kind=LedgerEntry.Kind.TRANSFER_IN, amount=amount, counterpart=out,
+        note=note or f"Rolled over from {src.po_number}", created_by=acting_user,
+    )
+    dst.amount += amount
+    dst._history_user = acting_user
+    dst._change_reason = f"Rollover of {amount} from {src.po_number}"
+    dst.save(update_fields=["amount"])
+    target.amount = dst.amount
+    return out, entry_in
+
+
 def _cents(amount, what: str) -> Decimal:
     """A positive amount in whole cents, or BudgetError (never rounded silently)."""
     amount = Decimal(amount)
@@ -220,6 +267,44 @@ def _cents(amount, what: str) -> Decimal:
     if amount != amount.quantize(CENT):
         raise BudgetError(f"The amount to {what} must be in whole cents.")
     return amount.quantize(CENT)
+
+
+def _alert_recipients(budget: Budget) -> list[str]:
+    return sorted(
+        set(
+            Member.objects.filter(
+                business_id=budget.business_id, is_active=True, memberships__group_id=budget.group_id,
+                memberships__role=GroupMembership.Role.GROUP_ADMIN,
+            ).values_list("user__email", flat=True)
+        )
+        | set(
+            Member.objects.filter(business_id=budget.business_id, is_active=True, is_business_admin=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _runout_alert(budget: Budget) -> None:
+    """One email when, at the current rate, the money runs out more than N days before the period ends."""
+    if budget.runout_alert_days is None or budget.runout_alert_sent_at is not None:
+        return
+    from .forecast import budget_forecasts  # noqa: PLC0415 - reads the ledger just written
+
+    forecast = budget_forecasts(budgets=[budget])[budget.pk]
+    if forecast.days_early is None or forecast.days_early <= budget.runout_alert_days:
+        return
+    Budget.objects.filter(pk=budget.pk).update(runout_alert_sent_at=timezone.now())
+    budget.runout_alert_sent_at = timezone.now()
+    recipients = _alert_recipients(budget)
+    if not recipients:
+        return
+    subject = f"{budget.name} ({budget.po_number}) will run out on {forecast.runout:%d %b %Y}"
+    body = (
+        f"At the current spending rate of {forecast.rate} {budget.currency} a day, the Blanket PO {budget.po_number} "
+        f"({budget.name}) runs out on {forecast.runout:%d %b %Y}, {forecast.days_early} days before the period ends "
+        f"on {budget.end_date:%d %b %Y}. {budget.amount - budget.spent} {budget.currency} remains of {budget.amount}."
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
 
 
 def _low_funds_alert(budget: Budget) -> None:

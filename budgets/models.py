@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -11,6 +11,62 @@ from simple_history.models import HistoricalRecords
 from procurement.models import Business, Group, Member, TenantQuerySet
 from procurement.money import CENT, MONEY, ZERO
 from procurement.numbering.services import release_count as numbering_release_count
+
+
+class BudgetSeries(models.Model):
+    """A recurring Blanket PO: each period is its own Budget row (its own number and ledger).
+
+    `budget_periods_open` opens period n+1 once period n has ended, closing period n and rolling its
+    unspent money over through the ledger (a transfer entry on both budgets) as `rollover` says.
+    """
+
+    class Repeats(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        YEARLY = "yearly", "Yearly"
+
+    class Rollover(models.TextChoices):
+        OFF = "off", "Off: unspent money lapses"
+        FULL = "full", "Full: the unspent money carries into the next period"
+        CAPPED = "capped", "Capped: carry up to a limit in money or a percentage"
+
+    class AllocationsMode(models.TextChoices):
+        REPEAT = "repeat", "Repeat the allocations as they were"
+        RULE = "rule", "Start from the automatic allocation rule"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="budget_series")
+    name = models.CharField(max_length=200)
+    repeats = models.CharField(max_length=10, choices=Repeats.choices)
+    anchor_date = models.DateField("first period starts")
+    ends_on = models.DateField("repeat until", null=True, blank=True,
+                               help_text="No period starts after this date. Leave blank to repeat for ever.")
+    amount = models.DecimalField("amount per period", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    rollover = models.CharField(max_length=10, choices=Rollover.choices, default=Rollover.OFF)
+    rollover_cap_amount = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
+    rollover_cap_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    allocations_mode = models.CharField(max_length=10, choices=AllocationsMode.choices, default=AllocationsMode.REPEAT)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "budget series"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="series_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(rollover="capped") | Q(rollover_cap_amount__isnull=False) | Q(rollover_cap_percent__isnull=False),
+                name="series_capped_rollover_has_a_cap",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_repeats_display().lower()})"
 
 
 class Budget(models.Model):
@@ -42,6 +98,12 @@ class Budget(models.Model):
         help_text="Group admins get one email when the remaining balance drops to this amount.",
     )
     low_funds_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    runout_alert_days = models.PositiveSmallIntegerField(
+        "run-out alert: days before the end", null=True, blank=True,
+        help_text="Group admins get one email when, at the current spending rate, the money will run out "
+                  "more than this many days before the period ends.",
+    )
+    runout_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     show_balance_to_buyers = models.BooleanField("buyers see the remaining balance", default=True)
     allow_unallocated_spend = models.BooleanField(
         "members without an allocation may spend the unallocated remainder", default=False
@@ -52,6 +114,8 @@ class Budget(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(BudgetSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="periods")
+    period_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = TenantQuerySet.as_manager()
     history = HistoricalRecords()
@@ -65,6 +129,12 @@ class Budget(models.Model):
         ordering = ["-start_date", "name"]
         constraints = [
             models.UniqueConstraint(fields=["business", "po_number"], name="budget_po_number_unique_per_business"),
+            # The backstop behind the series lock: each period of a series is opened once.
+            models.UniqueConstraint(fields=["series", "period_index"], name="budget_one_row_per_series_period"),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, period_index__isnull=True) | Q(series__isnull=False, period_index__isnull=False),
+                name="budget_series_has_period_index",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
             models.CheckConstraint(condition=Q(spent__gte=0), name="budget_spent_non_negative"),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="budget_end_after_start"),
@@ -128,11 +198,14 @@ class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         CHARGE = "charge", "Charge"
         RELEASE = "release", "Release"
+        # Rollover between two periods of a series: one entry on each budget, linked to each other.
+        TRANSFER_OUT = "transfer_out", "Rolled over to the next period"
+        TRANSFER_IN = "transfer_in", "Rolled over from the previous period"
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
     allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # A lazy FK string on purpose (docs/architecture.md): budgets never imports orders' code, but the
     # ledger row names the order it charged, so PROTECT and the (budget, order) queries stay in the database.
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
@@ -141,7 +214,11 @@ class LedgerEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="releases",
         limit_choices_to={"kind": "charge"},
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A transfer names the entry it pairs with on the other budget (set on the second of the two).
+    counterpart = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="counterpart_of"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(CENT)])
     over_limit = models.BooleanField(default=False, help_text="Charged past the limit under a 'warn' policy.")
     note = models.CharField(max_length=255, blank=True)
@@ -156,8 +233,13 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             models.CheckConstraint(
-                condition=Q(kind="charge", charge__isnull=True) | Q(kind="release", charge__isnull=False),
+                condition=Q(kind="charge", charge__isnull=True) | Q(kind="release", charge__isnull=False)
+                | Q(kind__in=["transfer_out", "transfer_in"], charge__isnull=True),
                 name="ledger_release_names_its_charge",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["transfer_out", "transfer_in"]) | Q(member__isnull=False),
+                name="ledger_charge_names_its_member",
             ),
         ]
         indexes = [models.Index(fields=["budget", "created_at"]), models.Index(fields=["order"])]
@@ -167,4 +249,39 @@ class LedgerEntry(models.Model):
 
     @property
     def signed_amount(self) -> Decimal:
+        if self.kind in (self.Kind.TRANSFER_OUT, self.Kind.TRANSFER_IN):
+            return Decimal("0.00")  # a rollover moves the amount available, never what was spent
         return self.amount if self.kind == self.Kind.CHARGE else -self.amount
+
+
+class AllocationRule(models.Model):
+    """"Set automatic allocation": the rule that gives every member who can buy in the budget's group
+    an allocation, now and whenever someone joins the group later (budgets.automatic)."""
+
+    class Mode(models.TextChoices):
+        FIXED = "fixed", "A fixed amount for each member"
+        EQUAL = "equal", "An equal share of the budget"
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    budget = models.OneToOneField(Budget, on_delete=models.PROTECT, related_name="allocation_rule")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    amount = models.DecimalField(
+        "amount per member", **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="equal", amount__isnull=True) | Q(mode="fixed", amount__gt=0),
+                name="allocation_rule_fixed_has_amount",
+            ),
+        ]
+
+    def __str__(self):
+        if self.mode == self.Mode.FIXED:
+            return f"{self.amount} for each member"
+        return "An equal share for each member"

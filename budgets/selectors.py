@@ -163,7 +163,7 @@ def _changes(model, rows) -> list[Change]:
             diffs = [
                 (model._meta.get_field(c.field).verbose_name, _shown(model, c.field, c.old), _shown(model, c.field, c.new))
                 for c in delta.changes
-                if c.field not in ("low_funds_alert_sent_at",)
+                if c.field not in ("low_funds_alert_sent_at", "runout_alert_sent_at")
             ]
         result.append((row, diffs))
     return result
@@ -212,3 +212,68 @@ def budget_spent_from_ledger(*, budget: Budget) -> Decimal:
     )
     spent = totals.get(LedgerEntry.Kind.CHARGE, Decimal("0")) - totals.get(LedgerEntry.Kind.RELEASE, Decimal("0"))
     return spent.quantize(CENT)
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """One period of a recurring Blanket PO on the budget page."""
+
+    budget: Budget | None
+    index: int
+    start: object
+    end: object
+    po_number: str
+    amount: Decimal | None
+    spent: Decimal | None
+    rolled_in: Decimal
+    rolled_out: Decimal
+    lapsed: Decimal | None
+    state: str  # "past", "current" or "next"
+
+
+def budget_series_periods(*, budget: Budget) -> list[PeriodRow]:
+    """The budget's series: past periods (spent, rolled, lapsed), the current one and the next one.
+
+    One query for the periods with their transfer totals; the next period is a preview (not opened yet).
+    """
+    from .periods import period_bounds  # noqa: PLC0415 - pure helpers
+    from .recurring import period_po_number  # noqa: PLC0415
+
+    if budget.series_id is None:
+        return []
+    series = budget.series
+
+    def transfers(kind):
+        return Coalesce(
+            Subquery(
+                LedgerEntry.objects.filter(budget=OuterRef("pk"), kind=kind).order_by().values("budget")
+                .annotate(t=Sum("amount")).values("t")
+            ),
+            ZERO,
+        )
+
+    periods = list(
+        Budget.objects.filter(series_id=budget.series_id, business_id=budget.business_id)
+        .annotate(rolled_in=transfers(LedgerEntry.Kind.TRANSFER_IN), rolled_out=transfers(LedgerEntry.Kind.TRANSFER_OUT))
+        .order_by("period_index")
+    )
+    rows = []
+    for p in periods:
+        closed = p.status == Budget.Status.CLOSED
+        rows.append(PeriodRow(
+            budget=p, index=p.period_index, start=p.start_date, end=p.end_date, po_number=p.po_number,
+            amount=p.amount, spent=p.spent, rolled_in=p.rolled_in, rolled_out=p.rolled_out,
+            lapsed=max(Decimal("0.00"), p.amount - p.spent - p.rolled_out) if closed else None,
+            state="past" if closed else "current",
+        ))
+    if periods and series.ended_at is None:
+        index = periods[-1].period_index + 1
+        start, end = period_bounds(anchor=series.anchor_date, repeats=series.repeats, index=index)
+        if series.ends_on is None or start <= series.ends_on:
+            rows.append(PeriodRow(
+                budget=None, index=index, start=start, end=end,
+                po_number=period_po_number(group=budget.group, start=start, repeats=series.repeats),
+                amount=series.amount, spent=None, rolled_in=Decimal("0.00"), rolled_out=Decimal("0.00"),
+                lapsed=None, state="next",
+            ))
+    return rows

@@ -24,7 +24,7 @@ PO_NUMBER_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 #: Budget fields an admin sets on the form (currency comes from the business, totals from the ledger).
 EDITABLE_FIELDS = (
     "name", "po_number", "amount", "start_date", "end_date", "note_to_buyers", "policy",
-    "low_funds_alert", "show_balance_to_buyers", "allow_unallocated_spend",
+    "low_funds_alert", "show_balance_to_buyers", "allow_unallocated_spend", "runout_alert_days",
 )
 
 
@@ -100,6 +100,8 @@ def budget_update(*, budget: Budget, acting_user, **fields) -> Budget:
     # A new amount or alert level above the balance re-arms the one low-funds email.
     if locked.low_funds_alert is None or locked.remaining > locked.low_funds_alert:
         locked.low_funds_alert_sent_at = None
+    if "runout_alert_days" in fields:
+        locked.runout_alert_sent_at = None
     try:
         with transaction.atomic():
             locked.save()

@@ -1,10 +1,12 @@
 """Budgets (Blanket PO) pages. Thin views: scope, check the role, parse the form, call one service."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -13,11 +15,11 @@ from django.views.generic import FormView, TemplateView
 from procurement.errors import InvalidInput, error_to_message
 from procurement.inputs import InputError, id_parse
 from procurement.models import Group, GroupMembership
-from procurement.tenancy import MemberRequiredMixin, member_group_ids, member_has_role
+from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 from procurement.money import ZERO
 
-from . import selectors, services
-from .forms import AllocationFormSet, BudgetForm, DistributeForm
+from . import automatic, bulk, forecast, recurring, selectors, services, whatif
+from .forms import AllocationFormSet, AllocationRuleForm, BudgetCreateForm, BudgetForm, DistributeForm
 from .models import Budget
 
 Role = GroupMembership.Role
@@ -34,7 +36,9 @@ class BudgetOverviewView(MemberRequiredMixin, TemplateView):
         budgets = (selectors.budgets_low_on_funds if low_funds else selectors.budgets_visible_to)(member=self.member)
         page = Paginator(budgets, 25).get_page(self.request.GET.get("page"))
         admin_groups = member_group_ids(self.member, Role.GROUP_ADMIN)
+        forecasts = forecast.budget_forecasts(budgets=page.object_list)
         for budget in page:
+            budget.forecast = forecasts[budget.pk]
             budget.can_manage = self.member.is_business_admin or budget.group_id in admin_groups
             budget.balance_visible = budget.can_manage or budget.show_balance_to_buyers
             if budget.my_allocated is not None:
@@ -76,12 +80,15 @@ class BudgetListView(GroupAdminMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         page = Paginator(selectors.budgets_of_group(group=self.group), 25).get_page(self.request.GET.get("page"))
+        forecasts = forecast.budget_forecasts(budgets=page.object_list)
+        for budget in page:
+            budget.forecast = forecasts[budget.pk]
         return super().get_context_data(page_obj=page, budgets=page.object_list, **kwargs)
 
 
 class BudgetCreateView(GroupAdminMixin, FormView):
     template_name = "budgets/budget_form.html"
-    form_class = BudgetForm
+    form_class = BudgetCreateForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "business": self.business}
@@ -98,7 +105,12 @@ class BudgetCreateView(GroupAdminMixin, FormView):
 
     def form_valid(self, form):
         try:
-            budget = services.budget_create(group=self.group, acting_user=self.request.user, **form.service_fields())
+            if form.repeating:
+                budget = recurring.budget_series_create(
+                    group=self.group, acting_user=self.request.user, **form.series_fields()
+                )
+            else:
+                budget = services.budget_create(group=self.group, acting_user=self.request.user, **form.service_fields())
         except ValidationError as exc:
             _form_errors(form, exc)
             return self.form_invalid(form)
@@ -129,6 +141,16 @@ class BudgetEditView(BudgetMixin, FormView):
         return redirect(self.budget_url())
 
     def form_valid(self, form):
+        if "check_impact" in self.request.POST:
+            threshold, error = _threshold(self.request.POST.get("what_if_threshold", ""))
+            if error:
+                return self.render_to_response(self.get_context_data(form=form, threshold_error=error))
+            data = form.cleaned_data
+            impact = whatif.budget_impact(budget=self.budget, proposal=whatif.current_proposal(
+                budget=self.budget, amount=data["amount"], policy=data["policy"], approval_threshold=threshold,
+                allow_unallocated_spend=data["allow_unallocated_spend"],
+            ))
+            return self.render_to_response(self.get_context_data(form=form, impact=impact))
         try:
             services.budget_update(budget=self.budget, acting_user=self.request.user, **form.service_fields())
         except ValidationError as exc:
@@ -138,7 +160,11 @@ class BudgetEditView(BudgetMixin, FormView):
         return redirect(self.budget_url())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=f"Edit {self.budget.name}", **kwargs)
+        threshold = self.request.POST.get("what_if_threshold") if self.request.method == "POST" else None
+        if threshold is None:
+            threshold = self.group.approval_threshold if self.group.approval_threshold is not None else ""
+        return super().get_context_data(title=f"Edit {self.budget.name}", check_impact=True,
+                                        what_if_threshold=threshold, **kwargs)
 
 
 class BudgetDetailView(BudgetMixin, TemplateView):
@@ -147,6 +173,9 @@ class BudgetDetailView(BudgetMixin, TemplateView):
     def get_context_data(self, **kwargs):
         allocations = selectors.budget_allocations(budget=self.budget)
         allocated = sum((a.amount for a in allocations), ZERO)
+        per_allocation = forecast.allocation_forecasts(budget=self.budget, allocations=allocations)
+        for a in allocations:
+            a.forecast = per_allocation[a.pk]
         ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             allocations=allocations,
@@ -155,6 +184,10 @@ class BudgetDetailView(BudgetMixin, TemplateView):
             page_obj=ledger,
             ledger=ledger.object_list,
             history=selectors.budget_history(budget=self.budget),
+            series=self.budget.series,
+            forecast=forecast.budget_forecasts(budgets=[self.budget])[self.budget.pk],
+            periods=selectors.budget_series_periods(budget=self.budget),
+            rule=automatic.AllocationRule.objects.filter(budget=self.budget).first(),
             **kwargs,
         )
 
@@ -202,6 +235,8 @@ class AllocationsView(BudgetMixin, TemplateView):
             return self.remove(rows)
         if action == "distribute":
             return self.distribute(rows, formset)
+        if action == "check_impact":
+            return self.check_impact(formset)
         return self.save(formset)
 
     # --- actions: each one calls budgets.services / budgets.selectors and re-renders --------------
@@ -216,12 +251,21 @@ class AllocationsView(BudgetMixin, TemplateView):
         return self.render_rows(rows)
 
     def add_all(self, rows):
-        added = self.candidates(rows, buyers_only=True)
+        """Every active member who can buy (buyers and group admins); says who was added and who was
+        left out, and why."""
+        in_rows = {member_id for member_id, _ in rows}
+        added = [m for m in automatic.buying_members(budget=self.budget) if m.pk not in in_rows]
         rows.extend((m.pk, "") for m in added)
         if added:
-            messages.info(self.request, f"{len(added)} group member(s) added. Enter amounts, then Save.")
+            messages.info(
+                self.request,
+                f"Added {', '.join(m.name for m in added)}. Enter amounts, then Save.",
+            )
         else:
-            messages.info(self.request, "Every group member with a buying role already has an allocation row.")
+            messages.info(self.request, "Every group member who can buy already has an allocation row.")
+        left_out = automatic.group_members_left_out(budget=self.budget)
+        if left_out:
+            messages.info(self.request, "Left out: " + "; ".join(f"{m.name} ({why})" for m, why in left_out) + ".")
         return self.render_rows(rows)
 
     def remove(self, rows):
@@ -249,6 +293,16 @@ class AllocationsView(BudgetMixin, TemplateView):
         rows = [(member_id, amount) for (member_id, _), amount in zip(rows, amounts)]
         messages.info(self.request, f"{total} {self.budget.currency} distributed over {shared} row(s). Save to keep it.")
         return self.render_rows(rows)
+
+    def check_impact(self, formset):
+        """Replay the last 90 days against the allocations on the page (nothing saved)."""
+        if not formset.is_valid():
+            return self.render_rows(None, formset=formset, summary=self.row_errors(formset))
+        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in formset.forms}
+        proposal = whatif.current_proposal(budget=self.budget)
+        proposal = whatif.Proposal(**{**proposal.__dict__, "allocations": {**proposal.allocations, **amounts}})
+        self.impact = whatif.budget_impact(budget=self.budget, proposal=proposal)
+        return self.render_rows(None, formset=formset)
 
     def save(self, formset):
         if not formset.is_valid():
@@ -304,7 +358,11 @@ class AllocationsView(BudgetMixin, TemplateView):
             for form, member_id in zip(formset.forms, form_ids)
         ]
         candidates = self.candidates([(i, None) for i in form_ids], buyers_only=False)
+        rule = automatic.AllocationRule.objects.filter(budget=self.budget).first()
         context = self.get_context_data(
+            impact=getattr(self, "impact", None),
+            rule=rule,
+            rule_form=AllocationRuleForm(initial={"mode": rule.mode, "amount": rule.amount} if rule else {}),
             formset=formset,
             table=table,
             candidates=candidates,
@@ -313,6 +371,60 @@ class AllocationsView(BudgetMixin, TemplateView):
             unsaved=any(r["allocation"] is None for r in table),
         )
         return self.render_to_response(context)
+
+
+class AllocationRuleView(BudgetMixin, FormView):
+    """**Set automatic allocation**: keep the rule and apply it now (POST from the Allocations page)."""
+
+    template_name = "budgets/allocation_rule.html"
+    form_class = AllocationRuleForm
+
+    def get_initial(self):
+        rule = automatic.AllocationRule.objects.filter(budget=self.budget).first()
+        return {"mode": rule.mode, "amount": rule.amount} if rule else {"mode": automatic.AllocationRule.Mode.EQUAL}
+
+    def post(self, request, *args, **kwargs):
+        if not self.budget.is_active:
+            messages.error(request, "The budget is closed; its allocations can no longer change.")
+            return redirect(self.budget_url())
+        if "remove_rule" in request.POST:
+            automatic.allocation_rule_remove(budget=self.budget, acting_user=request.user)
+            messages.success(request, "Automatic allocation is off. The allocations stay as they are.")
+            return redirect(self.budget_url("allocations"))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            outcome = automatic.allocation_rule_set(
+                budget=self.budget, mode=form.cleaned_data["mode"], amount=form.cleaned_data["amount"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        parts = ["Automatic allocation is set; members who join the group later get theirs when they join."]
+        if outcome.added:
+            parts.append("Added " + ", ".join(f"{m.name} ({a:.2f})" for m, a in outcome.added) + ".")
+        if outcome.changed:
+            parts.append("Changed " + ", ".join(f"{m.name} ({old:.2f} → {new:.2f})" for m, old, new in outcome.changed) + ".")
+        messages.success(self.request, " ".join(parts))
+        for member, why in outcome.left_out:
+            messages.warning(self.request, f"{member.name} was left out: {why}.")
+        return redirect(self.budget_url("allocations"))
+
+
+def _threshold(raw: str) -> tuple[Decimal | None, str]:
+    """The what-if approval threshold typed on the edit page (blank: none)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None, ""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None, "Enter the approval threshold as an amount, or leave it blank."
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        return None, "Enter the approval threshold as an amount of zero or more, in cents."
+    return value, ""
 
 
 def _row_member_id(form) -> int | None:
@@ -330,3 +442,60 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+BULK_SESSION_KEY = "budgets_bulk_rows"
+
+
+class BulkDownloadView(BusinessAdminRequiredMixin, TemplateView):
+    """Every budget and its allocations as CSV (``?format=csv``) or XLSX (``?format=xlsx``)."""
+
+    def get(self, request, *args, **kwargs):
+        stamp = timezone.localdate().isoformat()
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                bulk.bulk_xlsx(business=self.business),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="budgets-{stamp}.xlsx"'
+            return response
+        response = HttpResponse(bulk.bulk_csv(business=self.business), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="budgets-{stamp}.csv"'
+        return response
+
+
+class BulkUploadView(BusinessAdminRequiredMixin, TemplateView):
+    """Upload an edited file, see every change and every error by row, then confirm (all or nothing)."""
+
+    template_name = "budgets/bulk.html"
+
+    def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            return self.confirm()
+        upload = request.FILES.get("file")
+        if upload is None:
+            return self.render_to_response(self.get_context_data(file_error="Choose a CSV or XLSX file to upload."))
+        if upload.size > 5 * 1024 * 1024:
+            return self.render_to_response(self.get_context_data(file_error="The file is larger than 5 MB."))
+        try:
+            rows = bulk.bulk_read(name=upload.name, content=upload.read())
+        except bulk.BulkFileError as exc:
+            return self.render_to_response(self.get_context_data(file_error=str(exc)))
+        plan = bulk.bulk_plan(business=self.business, rows=rows)
+        if plan.valid and plan.changed:
+            request.session[BULK_SESSION_KEY] = rows
+        else:
+            request.session.pop(BULK_SESSION_KEY, None)
+        return self.render_to_response(self.get_context_data(plan=plan, file_name=upload.name))
+
+    def confirm(self):
+        rows = self.request.session.pop(BULK_SESSION_KEY, None)
+        if not rows:
+            messages.error(self.request, "Upload the file again: there is nothing waiting to be saved.")
+            return redirect("budgets:bulk_upload")
+        try:
+            plan = bulk.bulk_apply(business=self.business, rows=rows, acting_user=self.request.user)
+        except ValidationError as exc:
+            return self.render_to_response(self.get_context_data(apply_errors=exc.messages))
+        messages.success(self.request, f"Saved: {len(plan.changed)} budget row(s) changed.")
+        return redirect("budgets:budget_overview")

@@ -9,7 +9,7 @@ business-wide on reconciliation, the orders report and Find; now every page foll
 Every rule here runs after the view scoped the rows to the member's business (`self.scoped`), and
 business admins hold every role (`member_has_role`):
 - An order (its page, its invoice, packing slips and labels): its buyer, members holding one of
-  `ORDER_GROUP_WIDE_ROLES` in the order's group, and finance (any group).
+  `ORDER_GROUP_WIDE_ROLES` in the order's group (receivers included), and finance (any group).
 - Cancelling an order: its buyer, and `ORDER_CANCEL_ROLES` in the order's group.
 - Invoices (list, detail, Find), payments, statements, reconciliation, analytics, the orders report
   and every export: `FINANCE_ROLES` in any group, the whole business.
@@ -23,8 +23,8 @@ from orders.models import Order
 from procurement.models import Group, Member
 from procurement.tenancy import MemberRequiredMixin, Role, member_group_ids, member_has_role
 
-#: Group roles that see every order of their group (buyers see their own).
-ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER)
+#: Group roles that see every order of their group (buyers see their own; finance sees the business's).
+ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.RECEIVER)
 #: Group roles that may cancel any order of their group (buyers cancel their own).
 ORDER_CANCEL_ROLES = (Role.GROUP_ADMIN,)
 #: Roles of the finance pages (in any group; business admins always); their scope is the business.

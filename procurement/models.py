@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from .formatting import DEFAULT_LOCALE, LOCALE_CHOICES
 
 DEFAULT_PO_PATTERN = "PO-{year}-{seq:06}"
+DEFAULT_BLANKET_PO_PATTERN = "BPO-{code}-{period}"
 
 
 class UserManager(DjangoUserManager):
@@ -78,6 +79,9 @@ class Business(models.Model):
     po_mode = models.CharField("PO numbers are", max_length=10, choices=POMode.choices, default=POMode.GENERATED)
     po_pattern = models.CharField("PO number pattern", max_length=100, default=DEFAULT_PO_PATTERN)
     po_regex = models.CharField("typed PO numbers must match", max_length=200, blank=True)
+    blanket_po_pattern = models.CharField(
+        "blanket PO number pattern (recurring budgets)", max_length=100, default=DEFAULT_BLANKET_PO_PATTERN
+    )
     # Invoicing.
     tax_rate = models.DecimalField(
         "tax rate (%)", max_digits=5, decimal_places=3, default=Decimal("0"),
@@ -209,6 +213,7 @@ class GroupMembership(models.Model):
         APPROVER = "approver", "Approver"
         FINANCE = "finance", "Finance"
         GROUP_ADMIN = "group_admin", "Group admin"
+        RECEIVER = "receiver", "Receiver"
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from .fields import fields_check
 from .history import history_save, history_user_set, model_update
 from .identifiers import endpoint_clean, vat_id_clean
+from .signals import group_membership_changed
 from .models import Address, Business, Group, GroupMembership, Member, User
 
 Role = GroupMembership.Role
@@ -186,6 +187,7 @@ def member_update(
     admins = _lock_admins(member.business) if (is_active is False or is_business_admin is False) else None
     member = Member.objects.select_for_update(of=("self",)).select_related("user", "business").get(pk=member.pk)
     deactivating = is_active is False and member.is_active
+    was_active = member.is_active
     losing_admin = member.is_business_admin and member.is_active and (deactivating or is_business_admin is False)
     if losing_admin and [m.pk for m in admins] == [member.pk]:
         field = "is_active" if deactivating else "is_business_admin"
@@ -202,6 +204,9 @@ def member_update(
         user.is_active = is_active
     user.save()
     history_save(member, acting_user=acting_user)
+    if deactivating or (is_active and not was_active):
+        for group_id in GroupMembership.objects.filter(member=member).values_list("group_id", flat=True).distinct():
+            group_membership_changed.send(sender=Member, group_id=group_id, member_id=member.pk, acting_user=acting_user)
     return member
 
 
@@ -288,6 +293,7 @@ def group_member_add(*, group: Group, member: Member, roles: list[str], acting_u
         created.append(membership)
     if not created:
         raise ValidationError({"roles": f"{member.name} already holds these roles in {group.name}."})
+    group_membership_changed.send(sender=GroupMembership, group_id=group.pk, member_id=member.pk, acting_user=acting_user)
     return created
 
 
@@ -295,7 +301,9 @@ def group_member_add(*, group: Group, member: Member, roles: list[str], acting_u
 def group_membership_remove(*, membership: GroupMembership, acting_user) -> None:
     """Take one role in one group away from a member (the history keeps the record)."""
     history_user_set(membership, acting_user)
+    group_id, member_id = membership.group_id, membership.member_id
     membership.delete()
+    group_membership_changed.send(sender=GroupMembership, group_id=group_id, member_id=member_id, acting_user=acting_user)
 
 
 @transaction.atomic

@@ -185,6 +185,10 @@ OPERATOR_LEGAL_ID = env("OPERATOR_LEGAL_ID", default="604 123 456")  # BT-30, e.
 OPERATOR_ENDPOINT_ID = env("OPERATOR_ENDPOINT_ID", default="")
 OPERATOR_ENDPOINT_SCHEME = env("OPERATOR_ENDPOINT_SCHEME", default="")
 
+# Scan to verify at the dock: the QR code on packing slips and labels links here, signed, for this long.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+DOCK_LINK_MAX_AGE_DAYS = env.int("DOCK_LINK_MAX_AGE_DAYS", default=90)
+
 # Security: strict when DEBUG is off (python manage.py check --deploy is clean with production values).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _strict = not (DEBUG or TESTING)

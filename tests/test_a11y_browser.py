@@ -156,7 +156,7 @@ def _pdf_pages(data: bytes) -> list[tuple[float, float]]:
 
 def test_documents_print_on_one_page_and_the_label_alone(page, admin_member, group):
     from tests.factories import OrderLineFactory
-    from tests.finance_helpers import make_invoice
+    from tests.support.finance import make_invoice
 
     invoice = make_invoice(group=group, total="1234.56")
     for i in range(10):  # a realistic order: eleven lines

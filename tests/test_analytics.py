@@ -46,7 +46,7 @@ def _sql_sum(business, where="", params=()):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(l.amount), 0), COUNT(*) FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id "
-            "WHERE l.business_id = %s AND o.status IN ('placed','partly_shipped','shipped','delivered') "
+            "WHERE l.business_id = %s AND o.status IN ('placed','partly_shipped','shipped','delivered','received') "
             "AND o.placed_at >= %s AND o.placed_at < %s " + where,
             [business.pk, _at(START).replace(hour=0), _at(END + datetime.timedelta(days=1)).replace(hour=0), *params],
         )
@@ -117,7 +117,7 @@ def _sql_sum_others(business, sku):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(l.amount), 0) FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id "
-            "WHERE l.business_id = %s AND l.sku = %s AND NOT (o.status IN ('placed','partly_shipped','shipped','delivered') "
+            "WHERE l.business_id = %s AND l.sku = %s AND NOT (o.status IN ('placed','partly_shipped','shipped','delivered','received') "
             "AND o.placed_at >= %s AND o.placed_at < %s)",
             [business.pk, sku, _at(START).replace(hour=0), _at(END + datetime.timedelta(days=1)).replace(hour=0)],
         )

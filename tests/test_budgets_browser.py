@@ -97,3 +97,52 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     expect(row).to_contain_text("Marketing 2026")
     expect(row).to_contain_text("$100.00")
     _shot(page, "5-budget-list")
+
+
+def test_admin_sets_up_a_monthly_budget_with_rollover_and_automatic_allocation_and_a_new_member_gets_theirs(page):
+    from playwright.sync_api import expect
+
+    admin = MemberFactory(user__email="admin@monthly.example", is_business_admin=True, business__name="Monthly Co")
+    group = GroupFactory(business=admin.business, name="Design", cost_center="DES")
+    for first in ("Ann", "Bob"):
+        member = MemberFactory(business=admin.business, user__first_name=first, user__last_name="Buyer")
+        GroupMembershipFactory(group=group, member=member, role=GroupMembership.Role.BUYER)
+    newcomer = MemberFactory(business=admin.business, user__first_name="Nia", user__last_name="New",
+                             user__email="nia@monthly.example")
+    browser_login(page, admin.user.email)
+    page.wait_for_url("**/account/")
+
+    _open_group_budgets(page, group)
+    page.get_by_role("link", name="Set up a new blanket purchase order").click()
+    page.get_by_label("Name").fill("Design monthly")
+    page.get_by_label("Amount").fill("900.00")
+    page.get_by_label("Repeats").select_option("monthly")
+    page.get_by_label("Full: the unspent money carries into the next period").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("is set up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Repeats monthly")).to_be_visible()
+    expect(page.locator("#series-periods")).to_contain_text("BPO-DES-")
+    budget = Budget.objects.get()
+    assert budget.series.rollover == "full" and budget.series.repeats == "monthly"
+
+    page.get_by_role("link", name="Allocations", exact=True).click()
+    page.get_by_role("button", name="Add Allocation").click()
+    page.get_by_role("link", name="Set automatic allocation").click()
+    page.get_by_label("An equal share of the budget").check()
+    page.get_by_role("button", name="Set automatic allocation").click()
+    expect(page.locator("#allocation-rule")).to_contain_text("An equal share for each member")
+    expect(page.get_by_text(re.compile(r"Added Ann Buyer \(450\.00\), Bob Buyer \(450\.00\)"))).to_be_visible()
+    _shot(page, "monthly-1-automatic-allocation")
+
+    # A member joins the group: their allocation appears (900 over three: 300 each).
+    page.goto(reverse("procurement:group_detail", args=[group.pk]))
+    page.get_by_role("link", name="Add a member to this group").first.click()
+    page.get_by_label("Member").select_option(label="Nia New <nia@monthly.example>")
+    page.get_by_role("button", name="Add to group").click()
+    expect(page.get_by_text("Nia New added to Design")).to_be_visible()
+    page.goto(reverse("budgets:budget_detail", args=[group.pk, budget.pk]))
+    row = page.locator("#allocations tr", has_text="Nia New")
+    expect(row).to_contain_text("300.00")
+    expect(page.locator("#allocations tr", has_text="Ann Buyer")).to_contain_text("300.00")
+    _shot(page, "monthly-2-new-member-allocation")
+    assert Allocation.objects.get(budget=budget, member=newcomer).amount == Decimal("300.00")

@@ -105,3 +105,39 @@ def test_concurrent_charges_and_allocation_saves_keep_allocations_above_spent():
     assert allocation.spent <= allocation.amount and budget.spent <= budget.amount
     assert LedgerEntry.objects.filter(budget=budget).count() == results.count("charged")
     assert allocation.spent == Decimal("10.00") * results.count("charged")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_period_opening_opens_each_period_exactly_once():
+    """Eight runs of the periodic job at once: one opens the next period, the rest find nothing to do."""
+    import datetime
+
+    from budgets.models import BudgetSeries
+    from budgets.recurring import budget_periods_open, budget_series_create
+    from tests.factories import GroupFactory
+
+    group = GroupFactory(cost_center="ENG")
+    member = MemberFactory(business=group.business)
+    GroupMembershipFactory(group=group, member=member, role=GroupMembership.Role.BUYER)
+    first = budget_series_create(
+        group=group, acting_user=None, today=datetime.date(2026, 1, 5), name="Eng", amount=Decimal("1000.00"),
+        start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 1, 1), po_number="", note_to_buyers="",
+        policy=Budget.Policy.BLOCK, low_funds_alert=None, show_balance_to_buyers=True, allow_unallocated_spend=True,
+        repeats="monthly", ends_on=None, rollover="full", rollover_cap_amount=None, rollover_cap_percent=None,
+        allocations_mode="repeat",
+    )
+    Budget.objects.filter(pk=first.pk).update(spent=Decimal("0.00"))
+    AllocationFactory(budget=first, member=member, amount=Decimal("200.00"))
+
+    results, errors = _run_at_once(lambda i: len(budget_periods_open(today=datetime.date(2026, 3, 1))), 8)
+    assert errors == []
+    assert sorted(results) == [0] * 7 + [2]   # one run opened February and March, the others nothing
+    periods = list(Budget.objects.filter(series=first.series).order_by("period_index"))
+    assert [p.period_index for p in periods] == [0, 1, 2]
+    assert [p.status for p in periods] == ["closed", "closed", "active"]
+    assert LedgerEntry.objects.filter(kind="transfer_out").count() == 2
+    assert LedgerEntry.objects.filter(kind="transfer_in").count() == 2
+    assert [p.amount for p in periods] == [Decimal("1000.00"), Decimal("2000.00"), Decimal("3000.00")]
+    assert Allocation.objects.filter(budget=periods[2]).count() == 1
+    assert BudgetSeries.objects.get().ended_at is None

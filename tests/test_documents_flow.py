@@ -40,7 +40,7 @@ def test_buyer_downloads_every_document_of_an_order_with_two_shipments(
     order, first, second = _two_shipments(business, admin_member)
     ship(order_with_lines(business=business), {})  # a shipment of another order stays off this list
     # The order page includes this partial; fetched as the orders view should, it costs no query.
-    order = Order.objects.prefetch_related("shipments__invoice").get(pk=order.pk)
+    order = Order.objects.prefetch_related("shipments__invoice__credit_notes").get(pk=order.pk)
     with django_assert_num_queries(0):
         partial = render_to_string("orders/documents/_order_documents.html", {"order": order})
     pdf_links = re.findall(r'href="([^"]+/pdf/)"', partial)

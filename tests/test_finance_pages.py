@@ -60,9 +60,11 @@ def test_pages_show_only_the_members_business(client, business, group, admin_mem
 def test_record_a_payment_by_hand(client, business, group):
     client.force_login(finance_member(group).user)
     inv = make_invoice(group=group, total="100.00")
-    response = client.post(reverse("orders:payment_create"), {
-        "received_on": "2026-03-10", "amount": "120.00", "method": "ACH", "reference": "manual",
-        "po_number": inv.order.po_number, "invoice_number": ""}, follow=True)
+    data = {"received_on": "2026-03-10", "amount": "120.00", "method": "ACH", "reference": "manual",
+            "po_number": inv.order.po_number, "invoice_number": ""}
+    # The invoice was never received (three-way mismatch): paying it asks for a reason first.
+    assert "Three-way mismatch" in client.post(reverse("orders:payment_create"), data).content.decode()
+    response = client.post(reverse("orders:payment_create"), {**data, "mismatch_reason": "received by phone"}, follow=True)
     assert "20.00 stays as a credit" in response.content.decode()
     inv.refresh_from_db()
     assert inv.status == "paid"

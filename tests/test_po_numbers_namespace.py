@@ -64,16 +64,16 @@ def test_po_numbers_are_unique_ignoring_case(buyer, group):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_refuses_existing_case_clashes_by_name():
     executor = MigrationExecutor(connection)
-    executor.migrate([("orders", "0002_initial")])
+    executor.migrate([("orders", "0006_dock_signing_key")])
     try:
-        old = MigrationExecutor(connection).loader.project_state([("orders", "0002_initial")]).apps
+        old = MigrationExecutor(connection).loader.project_state([("orders", "0006_dock_signing_key")]).apps
         first = OrderFactory(po_number="PO-7")
         Order_old = old.get_model("orders", "Order")
         Order_old.objects.filter(pk=OrderFactory(business=first.business, group=first.group, buyer=first.buyer,
                                                  po_number="tmp").pk).update(po_number="po-7")
         executor = MigrationExecutor(connection)
         with pytest.raises(RuntimeError, match="differ only in case.*'po-7' x2"):
-            executor.migrate([("orders", "0003_order_po_number_unique_case_insensitive")])
+            executor.migrate([("orders", "0007_order_po_number_unique_case_insensitive")])
         Order_old.objects.filter(po_number="po-7").update(po_number="PO-8")
     finally:
         executor = MigrationExecutor(connection)

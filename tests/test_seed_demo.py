@@ -2,6 +2,7 @@
 
 from io import StringIO
 
+from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -67,3 +68,19 @@ def test_bulk_businesses_have_an_admin_groups_and_members():
         assert all(m.group.business_id == business.pk and m.member.business_id == business.pk for m in memberships)
     one = User.objects.get(email="m0001@bench-co-00001.example")
     assert one.check_password("demo")
+
+
+def test_seed_demo_gives_acme_a_monthly_recurring_budget_with_two_closed_past_periods():
+    from budgets.models import Budget, BudgetSeries, LedgerEntry
+    from budgets.selectors import budget_series_periods
+
+    call_command("seed_demo", "--orders", "2", stdout=StringIO())
+    series = BudgetSeries.objects.get(business__name="Acme Corporation")
+    periods = list(Budget.objects.filter(series=series).order_by("period_index"))
+    assert [p.status for p in periods] == ["closed", "closed", "active"] and series.repeats == "monthly"
+    assert LedgerEntry.objects.filter(budget__series=series, kind="transfer_in").count() == 2
+    rows = budget_series_periods(budget=periods[2])
+    assert [r.state for r in rows] == ["past", "past", "current", "next"]
+    assert rows[0].spent == Decimal("2470.00") and rows[0].rolled_out == Decimal("1530.00") - rows[0].lapsed
+    call_command("seed_demo", "--orders", "2", stdout=StringIO())
+    assert Budget.objects.filter(series__business__name="Acme Corporation").count() == 3

@@ -27,6 +27,7 @@ from procurement.spreadsheets import row_safe
 
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
+    Order.Status.RECEIVED,
 ]
 DIMENSIONS = {
     "month": "Month",

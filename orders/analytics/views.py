@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from budgets.forecast import budget_forecasts
+
 from orders.analytics import selectors as analytics
 from orders.access import FinanceMixin
 from orders.models import Category, Order
@@ -93,5 +95,8 @@ class BudgetReportView(FinanceMixin, TemplateView):
     def get_context_data(self, **kwargs):
         page = Paginator(analytics.budget_report(business=self.business), 25).get_page(self.request.GET.get("page"))
         members = analytics.budget_members(budget_ids=[b.pk for b in page.object_list])
+        forecasts = budget_forecasts(budgets=page.object_list)
+        for b in page.object_list:
+            b.forecast = forecasts[b.pk]
         budgets = [(b, members.get(b.pk, [])) for b in page.object_list]
         return super().get_context_data(page_obj=page, budgets=budgets, **kwargs)

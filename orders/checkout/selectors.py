@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from budgets.ledger import member_may_spend, spend_limit
+from budgets.forecast import budget_forecasts, forecast_sentence
 from budgets.models import Budget
 from procurement.formatting import format_money
 from procurement.models import Address, Group, GroupMembership, Member
@@ -25,6 +26,7 @@ class BudgetChoice:
     budget: Budget
     remaining: object  # Decimal or None when the budget hides its balance
     business: object = None  # whose locale writes the amount (Babel)
+    forecast: str = ""  # "At this rate, ... runs out on 14 Sep, 16 days before the period ends." (or "")
 
     @property
     def label(self) -> str:
@@ -41,12 +43,13 @@ def checkout_budgets(*, member: Member, group: Group) -> list[BudgetChoice]:
         business_id=member.business_id, group=group, status=Budget.Status.ACTIVE,
         start_date__lte=today, end_date__gte=today,
     ).order_by("end_date", "name")
+    budgets = [b for b in budgets if member_may_spend(budget=b, member=member)]
+    forecasts = budget_forecasts(budgets=budgets, today=today)
     choices = []
     for budget in budgets:
-        if not member_may_spend(budget=budget, member=member):
-            continue
         remaining = spend_limit(budget=budget, member=member).available if budget.show_balance_to_buyers else None
-        choices.append(BudgetChoice(budget, remaining, member.business))
+        sentence = forecast_sentence(budget=budget, forecast=forecasts[budget.pk]) if budget.show_balance_to_buyers else ""
+        choices.append(BudgetChoice(budget, remaining, member.business, sentence))
     return choices
 
 

@@ -18,7 +18,8 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from orders.models import Invoice, Order, Shipment, ShipmentLine
+from orders.documents.dock import dock_verify_url, qr_svg
+from orders.models import CreditNote, Invoice, Order, Shipment, ShipmentLine
 
 PAGE_LAYOUT = "orders/documents/_layout_page.html"
 PDF_LAYOUT = "orders/documents/_layout_pdf.html"
@@ -116,6 +117,35 @@ def invoice_document(invoice: Invoice) -> Document:
     )
 
 
+def credit_note_document(credit_note: CreditNote) -> Document:
+    """A credit note: the invoice template (same layout, same PO box), titled and totalled as a credit."""
+    credit_note = (
+        CreditNote.objects.select_related(
+            "business", "order", "order__group", "order__budget", "order__buyer__user", "invoice", "invoice__shipment",
+            "return_request",
+        )
+        .prefetch_related("lines")
+        .get(pk=credit_note.pk)
+    )
+    order, invoice = credit_note.order, credit_note.invoice
+    return Document(
+        kind="credit_note",
+        title=f"Credit note {credit_note.number}",
+        template="orders/documents/invoice.html",
+        filename=f"credit-note-{file_safe(credit_note.number)}-{file_safe(order.po_number)}",
+        context={
+            "credit_note": credit_note,
+            "invoice": invoice,
+            "order": order,
+            "shipment": invoice.shipment,
+            "business": credit_note.business,
+            "lines": list(credit_note.lines.all()),
+            "operator": operator(),
+            "page_footer": css_string(f"{credit_note.number} · invoice {invoice.number} · PO # {order.po_number}"),
+        },
+    )
+
+
 def _shipment_context(shipment: Shipment) -> dict:
     shipment = Shipment.objects.select_related(
         "business", "order", "order__group", "order__budget", "order__buyer__user"
@@ -157,6 +187,7 @@ def packing_slip_document(shipment: Shipment) -> Document:
         "items_in_shipment": sum(in_this.values()),
         "items_to_follow": sum(r["to_follow"] for r in rows),
         "barcode": barcode_svg(order.po_number),
+        "qr": qr_svg(dock_verify_url(shipment)),
     })
     return Document(
         kind="packing_slip",
@@ -172,6 +203,7 @@ def shipping_label_document(shipment: Shipment) -> Document:
     shipment, order = context["shipment"], context["order"]
     context.update({
         "barcode": barcode_svg(order.po_number, height_mm=22.0),
+        "qr": qr_svg(dock_verify_url(shipment)),
         "items_in_shipment": shipment.lines.aggregate(n=Sum("quantity"))["n"] or 0,
     })
     return Document(

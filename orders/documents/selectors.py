@@ -20,7 +20,7 @@ def invoice_list(*, member: Member, data) -> tuple[QuerySet, InvoiceFilter]:
     queryset = invoices_visible_to(
         member=member,
         queryset=Invoice.objects.filter(business_id=member.business_id)
-        .select_related("order", "order__group", "shipment").order_by("-issued_on", "-id"),
+        .select_related("order", "order__group", "shipment").prefetch_related("credit_notes").order_by("-issued_on", "-id"),
     )
     filterset = InvoiceFilter(data or None, queryset=queryset, groups=groups)
     if not filterset.is_bound:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("account/invoices/", views.InvoiceListView.as_view(), name="invoice_list"),
     path("account/invoices/<str:invoice_number>/", views.InvoiceDocumentView.as_view(), name="invoice_detail"),
     path("account/invoices/<str:invoice_number>/pdf/", views.InvoiceDocumentView.as_view(as_pdf=True), name="invoice_pdf"),
+    path("account/credit-notes/<str:credit_note_number>/", views.CreditNoteDocumentView.as_view(), name="credit_note_detail"),
+    path("account/credit-notes/<str:credit_note_number>/pdf/", views.CreditNoteDocumentView.as_view(as_pdf=True), name="credit_note_pdf"),
     path("account/invoices/<str:invoice_number>/ubl/", views.InvoiceEInvoiceView.as_view(syntax="ubl"), name="invoice_ubl"),
     path("account/invoices/<str:invoice_number>/factur-x/", views.InvoiceEInvoiceView.as_view(syntax="facturx"), name="invoice_facturx"),
     path(SHIPMENT + "packing-slip/", views.PackingSlipView.as_view(), name="packing_slip"),

@@ -18,6 +18,7 @@ from orders.access import FINANCE_ROLES, order_visible_to
 from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
+    credit_note_document,
     PdfUnavailable,
     document_html,
     document_pdf,
@@ -27,7 +28,7 @@ from orders.documents.rendering import (
     shipping_label_document,
 )
 from orders.documents.selectors import invoice_list
-from orders.models import Invoice, Order, Shipment
+from orders.models import CreditNote, Invoice, Order, Shipment
 from procurement.tenancy import MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
@@ -117,6 +118,15 @@ class InvoiceEInvoiceView(InvoiceDocumentView):
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
         return response
+
+
+class CreditNoteDocumentView(DocumentView):
+    html_url_name, pdf_url_name = "credit_note_detail", "credit_note_pdf"
+
+    def get_document(self) -> Document:
+        credit_note = self.get_scoped_or_404(CreditNote.objects.select_related("order"), number=self.kwargs["credit_note_number"])
+        self.check_order(credit_note.order)
+        return credit_note_document(credit_note)
 
 
 class ShipmentDocumentView(DocumentView):

@@ -27,6 +27,10 @@ class PaymentForm(forms.Form):
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
     invoice_number = forms.CharField(max_length=64, required=False,
                                      help_text="Give a PO number, an invoice number or both. Without either the payment stays unmatched.")
+    mismatch_reason = forms.CharField(
+        label="Reason for paying despite the three-way mismatch", max_length=255, required=False,
+        widget=forms.HiddenInput,
+    )
 
 
 class StatementUploadForm(forms.Form):

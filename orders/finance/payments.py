@@ -49,7 +49,7 @@ def _check_month_open(*, business: Business, on: datetime.date) -> None:
 def invoices_open(*, business: Business):
     """The business's invoices with a balance due (not void), oldest first: the order payments settle them in."""
     return (
-        Invoice.objects.filter(business=business, total__gt=F("amount_paid"))
+        Invoice.objects.filter(business=business, total__gt=F("amount_paid") + F("amount_credited"))
         .exclude(status=Invoice.Status.VOID)
         .order_by("issued_on", "id")
     )
@@ -119,7 +119,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
     ordered = [locked[pk] for pk in dict.fromkeys(wanted) if pk in locked]
     remaining = payment.amount - payment.amount_applied
     if prefer_exact:
-        exact = [inv for inv in ordered if inv.total - inv.amount_paid == remaining]
+        exact = [inv for inv in ordered if inv.balance_due == remaining]
         if exact:
             ordered = [exact[0]] + [inv for inv in ordered if inv.pk != exact[0].pk]
     applied = ZERO
@@ -128,7 +128,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
             break
         if invoice.status == Invoice.Status.VOID:
             continue
-        take = min(remaining, invoice.total - invoice.amount_paid)
+        take = min(remaining, invoice.balance_due)  # net of its credit notes
         if take <= 0:
             continue
         PaymentAllocation.objects.create(
@@ -138,7 +138,7 @@ def payment_apply(*, payment: Payment, invoices: list[Invoice], acting_user, pre
         Invoice.objects.filter(pk=invoice.pk).update(
             amount_paid=F("amount_paid") + take,
             status=Case(
-                When(total__lte=F("amount_paid") + take, then=Value(Invoice.Status.PAID)),
+                When(total__lte=F("amount_paid") + F("amount_credited") + take, then=Value(Invoice.Status.PAID)),
                 default=Value(Invoice.Status.PARTLY_PAID),
             ),
         )
@@ -167,6 +167,7 @@ def payment_record(
     statement_import=None,
     fingerprint: str | None = None,
     prefer_exact: bool = False,
+    mismatch_reason: str = "",
 ) -> Payment:
     """Record a payment and apply it to its invoices (found from the numbers unless given).
 
@@ -186,6 +187,7 @@ def payment_record(
         business=business, received_on=received_on, amount=amount, method=method[:30], reference=reference[:255],
         po_number=po_number.strip()[:64], invoice_number=invoice_number.strip()[:64],
         statement_import=statement_import, fingerprint=fingerprint, created_by=acting_user,
+        mismatch_reason=(mismatch_reason or "").strip()[:255],
     )
     history_save(payment, acting_user=acting_user)
     if invoices:
@@ -208,7 +210,7 @@ def payment_resolve(
         targets = open_invoices_for_orders(business=payment.business, order_ids=[order.pk])
         if not targets:
             raise PaymentError(f"PO {order.po_number} has no invoice with a balance due.")
-    if invoice is not None and invoice.total - invoice.amount_paid <= 0:
+    if invoice is not None and invoice.balance_due <= 0:
         raise PaymentError(f"Invoice {invoice.number} is already paid in full.")
     before = set(payment.allocations.values_list("pk", flat=True))
     payment = payment_apply(payment=payment, invoices=targets, acting_user=acting_user, prefer_exact=True)

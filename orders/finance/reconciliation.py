@@ -1,7 +1,8 @@
 """Month-end reconciliation: what was invoiced, what was paid, what is left to explain.
 
-The balance is opening + invoiced − paid = closing, where "paid" is what payments received in the
-month applied to invoices. The difference finance drives to zero is the money received in the month
+The balance is opening + invoiced − credited − paid = closing, where "credited" is the credit notes
+(approved returns) issued in the month and "paid" is what payments received in the month applied to
+invoices. The difference finance drives to zero is the money received in the month
 that is not applied to any invoice (unmatched payments and overpaid remainders); lines marked "not
 ours" are kept but left out. Closing a month blocks every change to its payments until it is reopened;
 both are recorded (MonthClose history: who, when).
@@ -23,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from procurement.formatting import format_money
-from orders.models import Invoice, MonthClose, Payment, PaymentAllocation
+from orders.models import CreditNote, Invoice, MonthClose, Payment, PaymentAllocation
 from procurement.errors import InvalidInput
 from procurement.history import model_update
 from procurement.models import Business, Member
@@ -65,6 +66,7 @@ class MonthSummary:
     end: datetime.date
     opening: Decimal
     invoiced: Decimal
+    credited: Decimal
     paid: Decimal
     closing: Decimal
     closing_check: Decimal
@@ -95,21 +97,35 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
     start, end = month_bounds(year, month)
     invoices = Invoice.objects.filter(business=business).exclude(status=Invoice.Status.VOID)
     allocations = PaymentAllocation.objects.filter(business=business).exclude(invoice__status=Invoice.Status.VOID)
-    opening = _money(invoices.filter(issued_on__lt=start), "total") - _money(allocations.filter(payment__received_on__lt=start))
+    # Credit notes before, in and up to the end of the month, in one query.
+    credits = {
+        k: _q(v) for k, v in CreditNote.objects.filter(business=business, issued_on__lt=end)
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .aggregate(before=Coalesce(Sum("total", filter=Q(issued_on__lt=start)), ZERO), upto_end=Coalesce(Sum("total"), ZERO))
+        .items()
+    }
+    opening = (
+        _money(invoices.filter(issued_on__lt=start), "total") - credits["before"]
+        - _money(allocations.filter(payment__received_on__lt=start))
+    )
+    credited = credits["upto_end"] - credits["before"]
     overdue_on = today  # overdue now: what finance must chase, whichever month it was issued in
     inv = invoices.filter(issued_on__gte=start, issued_on__lt=end).aggregate(
         issued_n=Count("id"), issued=Coalesce(Sum("total"), ZERO),
         paid_n=Count("id", filter=Q(status=Invoice.Status.PAID)),
         paid=Coalesce(Sum("total", filter=Q(status=Invoice.Status.PAID)), ZERO),
         partly_n=Count("id", filter=Q(status=Invoice.Status.PARTLY_PAID)),
-        partly=Coalesce(Sum(F("total") - F("amount_paid"), filter=Q(status=Invoice.Status.PARTLY_PAID)), ZERO),
+        partly=Coalesce(Sum(F("total") - F("amount_credited") - F("amount_paid"), filter=Q(status=Invoice.Status.PARTLY_PAID)), ZERO),
         open_n=Count("id", filter=Q(status=Invoice.Status.OPEN)),
-        open=Coalesce(Sum("total", filter=Q(status=Invoice.Status.OPEN)), ZERO),
+        open=Coalesce(Sum(F("total") - F("amount_credited"), filter=Q(status=Invoice.Status.OPEN)), ZERO),
         overdue_n=Count("id", filter=Q(due_on__lt=overdue_on) & ~Q(status=Invoice.Status.PAID)),
-        overdue=Coalesce(Sum(F("total") - F("amount_paid"), filter=Q(due_on__lt=overdue_on) & ~Q(status=Invoice.Status.PAID)), ZERO),
+        overdue=Coalesce(Sum(F("total") - F("amount_credited") - F("amount_paid"), filter=Q(due_on__lt=overdue_on) & ~Q(status=Invoice.Status.PAID)), ZERO),
     )
     paid = _money(allocations.filter(payment__received_on__gte=start, payment__received_on__lt=end))
-    closing_check = _money(invoices.filter(issued_on__lt=end), "total") - _money(allocations.filter(payment__received_on__lt=end))
+    closing_check = (
+        _money(invoices.filter(issued_on__lt=end), "total") - credits["upto_end"]
+        - _money(allocations.filter(payment__received_on__lt=end))
+    )
     matched = Q(status=Payment.Status.MATCHED)
     pay = Payment.objects.filter(business=business, received_on__gte=start, received_on__lt=end).aggregate(
         all_n=Count("id"),
@@ -135,8 +151,8 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
             )[:20]
         )
     return MonthSummary(
-        year=year, month=month, start=start, end=end, opening=opening, invoiced=inv["issued"], paid=paid,
-        closing=opening + inv["issued"] - paid, closing_check=closing_check, invoices=inv, payments=pay,
+        year=year, month=month, start=start, end=end, opening=opening, invoiced=inv["issued"], credited=credited,
+        paid=paid, closing=opening + inv["issued"] - credited - paid, closing_check=closing_check, invoices=inv, payments=pay,
         received=pay["received"], applied=pay["applied"], difference=pay["received"] - pay["applied"],
         closed=bool(close and close.closed), close_events=events,
     )
@@ -188,16 +204,16 @@ def _export_rows(*, business: Business, summary: MonthSummary):
     yield ["Reconciliation", s.label]
     # The summary: the number (data, for formulas) and the same amount written for the reader (Babel).
     for label, value in (
-        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Paid", s.paid), ("Closing balance", s.closing),
+        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Credited", s.credited), ("Paid", s.paid), ("Closing balance", s.closing),
         ("Received", s.received), ("Applied to invoices", s.applied), ("Difference", s.difference),
     ):
         yield [label, value, format_money(value, business)]
     yield ["Month closed", "yes" if s.closed else "no"]
     yield []
-    yield ["Invoice number", "PO number", "Blanket PO", "Issued", "Due", "Total", "Paid", "Balance due", "Status"]
+    yield ["Invoice number", "PO number", "Blanket PO", "Issued", "Due", "Total", "Credited", "Paid", "Balance due", "Status"]
     for inv in month_invoices(business=business, year=s.year, month=s.month).iterator(chunk_size=2000):
         yield [inv.number, inv.order.po_number, inv.order.blanket_po_number, inv.issued_on, inv.due_on,
-               inv.total, inv.amount_paid, inv.balance_due, inv.get_status_display()]
+               inv.total, inv.amount_credited, inv.amount_paid, inv.balance_due, inv.get_status_display()]
     yield []
     yield ["Payment date", "Amount", "Applied", "Unapplied", "Method", "Reference", "PO number", "Invoice number",
            "Status", "Resolved by", "Resolved at"]

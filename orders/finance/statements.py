@@ -333,7 +333,7 @@ def _open_invoices_by_order(business, order_ids) -> dict[int, list[Invoice]]:
     out: dict[int, list[Invoice]] = {}
     for chunk in _chunks(sorted(order_ids)):
         qs = (
-            Invoice.objects.filter(business=business, order_id__in=chunk, total__gt=F("amount_paid"))
+            Invoice.objects.filter(business=business, order_id__in=chunk, total__gt=F("amount_paid") + F("amount_credited"))
             .exclude(status=Invoice.Status.VOID)
             .select_related("order")
             .order_by("issued_on", "id")
@@ -369,9 +369,9 @@ def statement_match(*, business: Business, rows: list[StatementRow]) -> list[Sta
     by_amount: dict[Decimal, list[Invoice]] = {}
     for chunk in _chunks(sorted(unnumbered)):
         qs = (
-            Invoice.objects.filter(business=business, total__gt=F("amount_paid"))
+            Invoice.objects.filter(business=business, total__gt=F("amount_paid") + F("amount_credited"))
             .exclude(status=Invoice.Status.VOID)
-            .annotate(balance=F("total") - F("amount_paid"))
+            .annotate(balance=F("total") - F("amount_credited") - F("amount_paid"))
             .filter(balance__in=chunk)
             .select_related("order")
             .order_by("issued_on", "id")
@@ -396,13 +396,13 @@ def statement_match(*, business: Business, rows: list[StatementRow]) -> list[Sta
             row.targets = list(ref.invoices) + [
                 i for oid in po_ids for i in open_by_order.get(oid, []) if i not in ref.invoices
             ]
-            if all(inv.total <= inv.amount_paid for inv in ref.invoices) and len(row.targets) == len(ref.invoices):
+            if all(inv.total - inv.amount_credited <= inv.amount_paid for inv in ref.invoices) and len(row.targets) == len(ref.invoices):
                 row.note = "Invoice already paid: the amount stays a credit"
             continue
         if ref.orders:
             opens = [i for o in ref.orders for i in open_by_order.get(o.pk, [])]
             if opens:
-                exact = [i for i in opens if i.total - i.amount_paid == row.amount]
+                exact = [i for i in opens if i.balance_due == row.amount]
                 row.status = "matched"
                 row.targets = exact[:1] + [i for i in opens if i not in exact[:1]]
             else:
@@ -410,7 +410,7 @@ def statement_match(*, business: Business, rows: list[StatementRow]) -> list[Sta
             continue
         if ref.budgets:
             opens = [i for b in ref.budgets for oid in budget_orders.get(b.pk, []) for i in open_by_order.get(oid, [])]
-            exact = [i for i in opens if i.total - i.amount_paid == row.amount]
+            exact = [i for i in opens if i.balance_due == row.amount]
             if len(exact) == 1:
                 row.status, row.targets = "matched", exact
                 row.note = f"Blanket PO {exact[0].order.blanket_po_number}: the one invoice of this amount"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("account/payments/<int:payment_id>/resolve/", views.PaymentResolveView.as_view(), name="payment_resolve"),
     path("account/reconciliation/", views.ReconciliationView.as_view(), name="reconciliation"),
     path("account/reconciliation/close/", views.ReconciliationCloseView.as_view(), name="reconciliation_close"),
+    path("account/three-way-match/", views.ThreeWayMatchView.as_view(), name="three_way_match"),
     path("account/reconciliation/export/", views.ReconciliationExportView.as_view(), name="reconciliation_export"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import (
@@ -25,6 +26,7 @@ from django.views.generic import TemplateView
 
 from orders.access import FinanceMixin
 from orders.finance import reconciliation, statements
+from orders.finance.matching import DEFAULT_DAYS, KINDS, invoice_in_mismatch, mismatch_csv, mismatch_rows
 from orders.finance.forms import PaymentFilter, PaymentForm, ResolveForm, StatementUploadForm
 from orders.finance.payments import (
     PaymentError,
@@ -34,10 +36,12 @@ from orders.finance.payments import (
     payment_record,
     payment_resolve,
     payment_target_find,
+    payment_targets,
     payments_needing_attention,
 )
 from orders.finance.selectors import payment_list
 from orders.models import Payment
+from procurement.tenancy import Role, member_group_ids
 from procurement.errors import ApplicationError, error_to_form, error_to_message
 
 SESSION_KEY = "finance_statement_import"
@@ -77,6 +81,8 @@ class PaymentCreateView(FinanceMixin, View):
 
     def post(self, request):
         form = PaymentForm(request.POST)
+        if form.is_valid() and not self._mismatch_confirmed(form):
+            return self._render(form, mismatches=self.mismatches)
         if form.is_valid():
             try:
                 payment = payment_record(business=self.business, acting_user=request.user, **form.cleaned_data)
@@ -93,8 +99,27 @@ class PaymentCreateView(FinanceMixin, View):
                 return redirect("orders:payment_detail", payment_id=payment.pk)
         return self._render(form)
 
-    def _render(self, form):
-        return render(self.request, self.template_name, {"form": form})
+    def _mismatch_confirmed(self, form) -> bool:
+        """Paying an invoice in three-way mismatch needs a reason (recorded on the payment)."""
+        data = form.cleaned_data
+        self.mismatches = []
+        if not (data.get("po_number") or data.get("invoice_number")):
+            return True
+        try:
+            targets = payment_targets(business=self.business, po_number=data.get("po_number", ""),
+                                      invoice_number=data.get("invoice_number", ""))
+        except PaymentError:
+            return True  # payment_record says what is wrong
+        self.mismatches = [(inv, labels) for inv in targets if (labels := invoice_in_mismatch(inv))]
+        if not self.mismatches or (data.get("mismatch_reason") or "").strip():
+            return True
+        form.fields["mismatch_reason"].widget = forms.TextInput()
+        if "mismatch_reason" in self.request.POST:
+            form.add_error("mismatch_reason", "Say why you pay despite the mismatch.")
+        return False
+
+    def _render(self, form, mismatches=()):
+        return render(self.request, self.template_name, {"form": form, "mismatches": mismatches})
 
 
 class PaymentDetailView(FinanceMixin, TemplateView):
@@ -267,3 +292,36 @@ class ReconciliationExportView(FinanceMixin, View):
                                 content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
+
+
+class ThreeWayMatchFilterForm(forms.Form):
+    kind = forms.ChoiceField(label="Mismatch", required=False, choices=[("", "Every mismatch"), *KINDS.items()])
+    days = forms.IntegerField(label="Not received after (days)", required=False, min_value=0, max_value=365,
+                              initial=DEFAULT_DAYS)
+    po_number = forms.CharField(label="PO number", required=False, max_length=64)
+
+
+class ThreeWayMatchView(FinanceMixin, TemplateView):
+    """Finance: orders whose ordered / received / invoiced quantities disagree; filter and CSV export."""
+
+    template_name = "orders/finance/three_way_match.html"
+
+    def get(self, request, *args, **kwargs):
+        form = ThreeWayMatchFilterForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        group_ids = None if self.member.is_business_admin else member_group_ids(self.member, Role.FINANCE)
+        rows = mismatch_rows(
+            business_id=self.business.pk, group_ids=group_ids, kind=data.get("kind") or "",
+            days=data.get("days") if data.get("days") is not None else DEFAULT_DAYS, po_number=data.get("po_number") or "",
+        )
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(mismatch_csv(rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="three-way-match.csv"'
+            return response
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["format"] = "csv"
+        return self.render_to_response(self.get_context_data(
+            form=form, rows=page.object_list, page_obj=page, csv_query=query.urlencode(), tab="three_way_match",
+        ))

@@ -5,3 +5,6 @@ from .invoice import Invoice, InvoiceLine  # noqa: F401
 from .order import Approval, Order, OrderLine  # noqa: F401
 from .payment import MonthClose, Payment, PaymentAllocation, StatementImport  # noqa: F401
 from .shipment import Shipment, ShipmentLine  # noqa: F401
+from .receiving import Receipt, ReceiptLine  # noqa: F401
+from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
+from .dock import DockSigningKey  # noqa: F401

@@ -29,6 +29,8 @@ class Invoice(models.Model):
     tax = models.DecimalField(**MONEY, default=ZERO)
     total = models.DecimalField(**MONEY)
     amount_paid = models.DecimalField(**MONEY, default=ZERO)
+    # Sum of the credit notes issued against this invoice (returns), kept on the row in their transaction.
+    amount_credited = models.DecimalField(**MONEY, default=ZERO)
     currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
@@ -48,6 +50,10 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_non_negative"),
             # Money past the total stays on the payment as a credit, never on the invoice.
             models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")), name="invoice_never_overpaid"),
+            models.CheckConstraint(
+                condition=Q(amount_credited__gte=0) & Q(amount_credited__lte=models.F("total")),
+                name="invoice_never_overcredited",
+            ),
         ]
         indexes = [models.Index(fields=["business", "status", "issued_on"]), models.Index(fields=["number"])]
 
@@ -55,10 +61,16 @@ class Invoice(models.Model):
         return self.number
 
     @property
+    def amount_due(self) -> Decimal:
+        """The total net of its credit notes: what the business owes on this invoice."""
+        return self.total - self.amount_credited
+
+    @property
     def balance_due(self) -> Decimal:
+        """Still to pay: total − credited − paid (negative: paid more than is now due, a refund is owed)."""
         if self.status == self.Status.VOID:
             return ZERO
-        return self.total - self.amount_paid
+        return self.total - self.amount_credited - self.amount_paid
 
     @property
     def is_void(self) -> bool:

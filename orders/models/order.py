@@ -16,6 +16,7 @@ class Order(models.Model):
         PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
+        RECEIVED = "received", "Received"
         CANCELLED = "cancelled", "Cancelled"
         REJECTED = "rejected", "Rejected"
 
@@ -42,6 +43,7 @@ class Order(models.Model):
     rejection_reason = models.TextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True, help_text="When the last shipment's receipt was recorded.")
 
     objects = TenantQuerySet.as_manager()
     history = HistoricalRecords()

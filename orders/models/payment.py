@@ -42,6 +42,8 @@ class Payment(models.Model):
     resolved_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.CharField(max_length=255, blank=True)
+    # Recorded when finance confirmed paying an invoice that is in three-way mismatch: why they paid anyway.
+    mismatch_reason = models.CharField("reason for paying despite a mismatch", max_length=255, blank=True)
     statement_import = models.ForeignKey(StatementImport, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     fingerprint = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,5 +2,6 @@
 
 from orders.seed.finance import seed_payments
 from orders.seed.orders import seed_catalog, seed_invoices, seed_orders
+from orders.seed.receiving import seed_receiving
 
-__all__ = ["seed_catalog", "seed_invoices", "seed_orders", "seed_payments"]
+__all__ = ["seed_catalog", "seed_invoices", "seed_orders", "seed_payments", "seed_receiving"]

@@ -28,6 +28,8 @@ from orders.models import (
     Order,
     OrderLine,
     Product,
+    Receipt,
+    ReceiptLine,
     Shipment,
     ShipmentLine,
 )
@@ -82,7 +84,7 @@ PRODUCTS = [
 BATCH = 5_000
 # Share of seeded orders in each status (sums to 100).
 STATUS_MIX = [
-    (Order.Status.DELIVERED, 35), (Order.Status.PLACED, 20), (Order.Status.SHIPPED, 15),
+    (Order.Status.DELIVERED, 25), (Order.Status.RECEIVED, 10), (Order.Status.PLACED, 20), (Order.Status.SHIPPED, 15),
     (Order.Status.PARTLY_SHIPPED, 10), (Order.Status.PENDING_APPROVAL, 8), (Order.Status.CANCELLED, 7),
     (Order.Status.REJECTED, 5),
 ]
@@ -239,6 +241,8 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
             order.cancelled_at = placed_at + datetime.timedelta(hours=2)
         elif status == Order.Status.DELIVERED:
             order.delivered_at = placed_at + datetime.timedelta(days=4)
+        elif status == Order.Status.RECEIVED:
+            order.received_at = placed_at + datetime.timedelta(days=5)
         orders.append(order)
         line_specs.append(specs)
     Order.objects.bulk_create(orders, batch_size=BATCH)
@@ -250,7 +254,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         shipped_first = False
         for product, qty in specs:
             shipped = cancelled = 0
-            if order.status in (Order.Status.SHIPPED, Order.Status.DELIVERED):
+            if order.status in (Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.RECEIVED):
                 shipped = qty
             elif order.status == Order.Status.PARTLY_SHIPPED and product is specs[0][0] and not shipped_first:
                 shipped = qty if len(specs) > 1 else qty - 1
@@ -278,9 +282,22 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         ))
         shipment_lines_for.append(shipped)
     Shipment.objects.bulk_create(shipments, batch_size=BATCH)
-    ShipmentLine.objects.bulk_create([
+    shipment_lines = [
         ShipmentLine(business=business, shipment=shipment, order_line=line, quantity=line.quantity_shipped)
         for shipment, shipped in zip(shipments, shipment_lines_for) for line in shipped
+    ]
+    ShipmentLine.objects.bulk_create(shipment_lines, batch_size=BATCH)
+    # Received orders: every shipment has its receipt, everything arrived.
+    receipts = {
+        shipment.pk: Receipt(business=business, order=shipment.order, shipment=shipment, received_by=shipment.order.buyer,
+                             received_on=shipment.ship_date + datetime.timedelta(days=2))
+        for shipment in shipments if shipment.order.status == Order.Status.RECEIVED
+    }
+    Receipt.objects.bulk_create(list(receipts.values()), batch_size=BATCH)
+    ReceiptLine.objects.bulk_create([
+        ReceiptLine(business=business, receipt=receipts[sl.shipment.pk], shipment_line=sl, order_line=sl.order_line,
+                    quantity_shipped=sl.quantity, quantity_received=sl.quantity)
+        for sl in shipment_lines if sl.shipment.pk in receipts
     ], batch_size=BATCH)
 
     allocation_of = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from orders.access import orders_visible
-from orders.models import Approval, Order, OrderLine, Shipment, ShipmentLine
+from orders.models import Approval, Order, OrderLine, Receipt, ReceiptLine, Shipment, ShipmentLine
 from procurement.models import GroupMembership, Member
 
 Role = GroupMembership.Role
@@ -49,7 +49,8 @@ def order_detail(*, business_id: int, po_number: str) -> Order | None:
         .select_related("group", "buyer__user", "budget", "decided_by__user")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
-            Prefetch("shipments", queryset=Shipment.objects.select_related("invoice").order_by("ship_date", "id").prefetch_related(
+            Prefetch("shipments", queryset=Shipment.objects.select_related("invoice", "receipt").order_by("ship_date", "id").prefetch_related(
+                "invoice__credit_notes",
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("id"))
             )),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver__user").order_by("decided_at", "id")),
@@ -82,6 +83,13 @@ def order_timeline(order: Order) -> list[TimelineEvent]:
         events.append(TimelineEvent(shipment.created_at, f"Shipped with {shipment.carrier}",
                                     f"Tracking number {shipment.tracking_number} · shipped {shipment.ship_date:%b %d, %Y} · {items}",
                                     "primary"))
+        try:
+            receipt = shipment.receipt
+        except Receipt.DoesNotExist:
+            receipt = None
+        if receipt is not None:
+            events.append(TimelineEvent(receipt.created_at, "Receipt recorded",
+                                        f"Shipment {shipment.tracking_number} received {receipt.received_on:%b %d, %Y}", "success"))
     if order.delivered_at:
         events.append(TimelineEvent(order.delivered_at, "Delivered", "", "success"))
     if order.cancelled_at:
@@ -94,3 +102,15 @@ def order_cancellable(order: Order) -> bool:
     return order.status in (Order.Status.PENDING_APPROVAL, Order.Status.PLACED) and not any(
         line.quantity_shipped for line in order.lines.all()
     )
+
+
+def order_received_by_line(order: Order) -> dict[int, dict]:
+    """{order_line_id: {received, damaged, missing, returned}} summed over the order's receipts (one query)."""
+    from django.db.models import Sum
+
+    rows = (
+        ReceiptLine.objects.filter(receipt__order_id=order.pk).order_by().values("order_line_id")
+        .annotate(received=Sum("quantity_received"), damaged=Sum("quantity_damaged"),
+                  missing=Sum("quantity_missing"), returned=Sum("quantity_returned"))
+    )
+    return {row.pop("order_line_id"): row for row in rows}

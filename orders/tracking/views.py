@@ -8,14 +8,19 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from orders.access import member_is_finance, order_cancel_allowed, order_visible_to
+from orders.finance.matching import order_line_matches
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
+from orders.receiving.services import RECEIVABLE, member_may_receive
+from orders.returns.selectors import order_returns, returnable_lines
+from orders.returns.services import member_may_request_return
 from orders.tracking.forms import OrderFilterForm
 from orders.tracking.selectors import (
     order_cancellable,
     order_detail,
     order_find,
     order_list,
+    order_received_by_line,
     order_timeline,
 )
 from procurement.errors import error_to_message
@@ -66,9 +71,19 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         order = self.get_order()
+        received = order_received_by_line(order)
+        lines = list(order.lines.all())
+        for line in lines:
+            line.receiving = received.get(line.pk, {})
         return super().get_context_data(
-            order=order, lines=order.lines.all(), timeline=order_timeline(order),
-            may_cancel=self.may_cancel(order), **kwargs,
+            order=order, lines=lines, timeline=order_timeline(order),
+            may_cancel=self.may_cancel(order),
+            may_receive=order.status in RECEIVABLE and member_may_receive(member=self.member, order=order),
+            may_return=bool(received) and member_may_request_return(member=self.member, order=order)
+            and bool(returnable_lines(order)),
+            returns=order_returns(order) if received else [],
+            line_matches=order_line_matches(order) if order.shipments.all() else [],
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):

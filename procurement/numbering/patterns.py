@@ -36,6 +36,10 @@ _LITERAL_RE = re.compile(r"^[A-Za-z0-9._-]*$")
 _SAFE_RE = re.compile(r"[^A-Z0-9._-]")
 PO_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06}"
+#: Blanket PO numbers of a recurring budget: one per period, e.g. BPO-ENG-2026-Q3. ``{code}`` is the
+#: group's cost center, or its name when it has none; ``{period}`` the period label (2026-07, 2026-Q3, 2026).
+BLANKET_PO_PATTERN = "BPO-{code}-{period}"  # the default of Business.blanket_po_pattern
+BLANKET_TOKENS = ("period", "code", "year", "cost_center", "location", "group")
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class Part:
     width: int = 0
 
 
-def pattern_parse(pattern: str) -> list[Part]:
+def pattern_parse(pattern: str, *, tokens: tuple[str, ...] = TOKENS, needs: str = "seq") -> list[Part]:
     """Split a pattern into literal parts and tokens; ValidationError with a clear message if it is bad."""
     pattern = (pattern or "").strip()
     if not pattern:
@@ -59,9 +63,9 @@ def pattern_parse(pattern: str) -> list[Part]:
         if literal:
             parts.append(_literal(literal))
         name, _, spec = match.group(1).partition(":")
-        if name not in TOKENS:
+        if name not in tokens:
             raise ValidationError(
-                f"Unknown token {{{match.group(1)}}}. Use {', '.join('{' + t + '}' for t in TOKENS)}."
+                f"Unknown token {{{match.group(1)}}}. Use {', '.join('{' + t + '}' for t in tokens)}."
             )
         width = 0
         if spec or ":" in match.group(1):
@@ -75,6 +79,10 @@ def pattern_parse(pattern: str) -> list[Part]:
         pos = match.end()
     if pos < len(pattern):
         parts.append(_literal(pattern[pos:]))
+    if needs != "seq":
+        if not any(p.token == needs for p in parts):
+            raise ValidationError(f"The pattern must contain {{{needs}}}, so that no two periods share a number.")
+        return parts
     if not any(p.token == "seq" for p in parts):  # nosec B105  # a pattern token name, not a password
         raise ValidationError("The pattern must contain {seq} (the running number), so that no two orders share a number.")
     return parts
@@ -137,6 +145,38 @@ def pattern_render(
     return "".join(out)
 
 
+def blanket_pattern_validate(pattern: str) -> str:
+    """A blanket PO pattern (tokens {period} (required), {code}, {year}, {cost_center}, {location}, {group})."""
+    pattern = (pattern or "").strip()
+    if not pattern:
+        raise ValidationError("Enter a pattern, e.g. BPO-{code}-{period}.")
+    parts = pattern_parse(pattern, tokens=BLANKET_TOKENS, needs="period")
+    longest = sum(len(p.text) if p.token is None else {"period": 7, "year": 4}.get(p.token, TOKEN_MAX) for p in parts)
+    if longest > MAX_LENGTH:
+        raise ValidationError(f"Numbers from this pattern can reach {longest} characters; the limit is {MAX_LENGTH}.")
+    return pattern
+
+
+def blanket_po_render(
+    pattern: str = BLANKET_PO_PATTERN, *, period: str, group: Group | None = None, on: datetime.date | None = None
+) -> str:
+    """A recurring Blanket PO's number for one period: the pattern with ``{period}`` (e.g. 2026-Q3) filled in."""
+    on = on or timezone.localdate()
+    code = token_sanitize(group.cost_center or group.name) if group else ""
+    values = {
+        "period": token_sanitize(period),
+        "code": code,
+        "year": f"{on.year:04}",
+        "cost_center": token_sanitize(group.cost_center) if group else "",
+        "location": token_sanitize(group.location) if group else "",
+        "group": token_sanitize(group.name) if group else "",
+    }
+    out = []
+    for part in pattern_parse(pattern, tokens=BLANKET_TOKENS, needs="period"):
+        out.append(part.text if part.token is None else values[part.token])
+    return re.sub(r"-{2,}", "-", "".join(out))[:MAX_LENGTH]
+
+
 def regex_validate(regex: str) -> str:
     regex = (regex or "").strip()
     if regex:
@@ -174,3 +214,10 @@ def release_number_render(*, blanket_po: str, n: int) -> str:
 
 def invoice_number_format(*, seq: int, issued_on: datetime.date) -> str:
     return INVOICE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)
+
+
+CREDIT_NOTE_NUMBER_PATTERN = "CN-{year}-{seq:06}"
+
+
+def credit_note_number_format(*, seq: int, issued_on: datetime.date) -> str:
+    return CREDIT_NOTE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)

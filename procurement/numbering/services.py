@@ -18,6 +18,10 @@ from procurement.history import model_update
 from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import counter_last, counter_next, counter_peek, counters_last
 from procurement.numbering.patterns import (
+    BLANKET_PO_PATTERN,
+    blanket_pattern_validate,
+    blanket_po_render,
+    credit_note_number_format,
     invoice_number_format,
     pattern_render,
     pattern_validate,
@@ -47,6 +51,13 @@ def release_numbers_preview(*, business: Business, budgets: Iterable) -> dict[in
 def invoice_number_next(*, business: Business, issued_on: datetime.date) -> str:
     """The next invoice number (``INV-<year>-<seq>``), inside the caller's transaction."""
     return invoice_number_format(seq=counter_next(business=business, kind=Counter.Kind.INVOICE), issued_on=issued_on)
+
+
+def credit_note_number_next(*, business: Business, issued_on: datetime.date) -> str:
+    """The next credit note number (``CN-<year>-<seq>``), gap-free, inside the caller's transaction."""
+    return credit_note_number_format(
+        seq=counter_next(business=business, kind=Counter.Kind.CREDIT_NOTE), issued_on=issued_on
+    )
 
 
 def po_number_next(
@@ -89,12 +100,15 @@ def po_number_preview(
 
 @transaction.atomic
 def po_rules_update(
-    *, business: Business, po_required: bool, po_mode: str, po_pattern: str, po_regex: str, acting_user
+    *, business: Business, po_required: bool, po_mode: str, po_pattern: str, po_regex: str, acting_user,
+    blanket_po_pattern: str | None = None,
 ) -> Business:
     """Save the business's PO number rules (validated again here: services never trust the form)."""
     business = Business.objects.select_for_update().get(pk=business.pk)
     fields = {"po_required": po_required, "po_mode": po_mode, "po_pattern": pattern_validate(po_pattern),
               "po_regex": regex_validate(po_regex)}
+    if blanket_po_pattern:
+        fields["blanket_po_pattern"] = blanket_pattern_validate(blanket_po_pattern)
     return model_update(instance=business, fields=fields, acting_user=acting_user, update_fields=True)
 
 
@@ -104,3 +118,17 @@ def group_po_pattern_update(*, group: Group, po_pattern: str, acting_user) -> Gr
     if po_pattern:
         po_pattern = pattern_validate(po_pattern)
     return model_update(instance=group, fields={"po_pattern": po_pattern}, acting_user=acting_user, update_fields=True)
+
+
+def blanket_po_number(*, group: Group, period: str, on: datetime.date | None = None,
+                      pattern: str | None = None) -> str:
+    """The Blanket PO number of one period of a recurring budget (``BPO-ENG-2026-Q3``).
+
+    Rendered from the business's blanket PO pattern (Business Settings → PO numbers; default
+    ``BPO-{code}-{period}``) unless `pattern` is given; the caller (budgets) makes it unique.
+    """
+    pattern = pattern or group.business.blanket_po_pattern or BLANKET_PO_PATTERN
+    try:
+        return blanket_po_render(pattern, period=period, group=group, on=on)
+    except ValidationError:  # a stored pattern that no longer parses: fall back to the default
+        return blanket_po_render(BLANKET_PO_PATTERN, period=period, group=group, on=on)

@@ -22,7 +22,8 @@ class POSettingsView(BusinessAdminRequiredMixin, TemplateView):
 
     def _initial(self):
         b = self.business
-        return {"po_required": b.po_required, "po_mode": b.po_mode, "po_pattern": b.po_pattern, "po_regex": b.po_regex}
+        return {"po_required": b.po_required, "po_mode": b.po_mode, "po_pattern": b.po_pattern, "po_regex": b.po_regex,
+                "blanket_po_pattern": b.blanket_po_pattern}
 
     def get_context_data(self, form=None, group_errors=None, example=None, **kwargs):
         groups = list(self.scoped(Group).order_by("name"))

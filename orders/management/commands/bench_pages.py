@@ -70,3 +70,24 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name:<30} {response.status_code:>6} {statistics.median(timings):>10.1f} {max(timings):>8.1f} {len(queries):>8}"
             )
+
+        # Check impact (what-if) on the Blanket PO with the most orders: one query plus the Python replay.
+        from django.db.models import Count
+
+        from budgets.whatif import budget_impact, current_proposal
+
+        busiest = (
+            Budget.objects.filter(business=business).annotate(n=Count("orders")).order_by("-n", "id").first()
+        )
+        if busiest is not None:
+            proposal = current_proposal(budget=busiest, policy=Budget.Policy.BLOCK)
+            timings = []
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    budget_impact(budget=busiest, proposal=proposal)
+                    timings.append((time.perf_counter() - started) * 1000)
+            self.stdout.write(
+                f"{'Check impact (' + str(busiest.n) + ' orders)':<30} {'-':>6} {statistics.median(timings):>10.1f} "
+                f"{max(timings):>8.1f} {len(queries):>8}"
+            )

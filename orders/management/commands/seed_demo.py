@@ -6,9 +6,10 @@ handed to the orders seeder. Each app's seeder is idempotent, so running this tw
 
 from django.core.management.base import BaseCommand
 
-from budgets.seed import seed_budgets
+from budgets.seed import seed_budgets, seed_recurring_budget
 from orders.seed.finance import seed_payments
 from orders.seed.orders import seed_catalog, seed_invoices, seed_orders
+from orders.seed.receiving import seed_receiving
 from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
 
 
@@ -27,9 +28,11 @@ class Command(BaseCommand):
     def handle(self, *args, businesses, members_per_business, orders, lines_per_order, **options):
         acme = seed_acme(stdout=self.stdout)
         seed_budgets(business=acme, stdout=self.stdout)
+        seed_recurring_budget(business=acme, stdout=self.stdout)
         seed_catalog(stdout=self.stdout)
         seed_orders(business=acme, count=orders, lines_avg=lines_per_order, stdout=self.stdout)
         seed_invoices(business=acme, stdout=self.stdout)
+        seed_receiving(business=acme, stdout=self.stdout)
         seed_payments(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)

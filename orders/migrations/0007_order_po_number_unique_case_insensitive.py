@@ -28,9 +28,7 @@ def check_no_case_clashes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('budgets', '0002_initial'),
-        ('orders', '0002_initial'),
-        ('procurement', '0001_initial'),
+        ('orders', '0006_dock_signing_key'),
     ]
 
     operations = [
