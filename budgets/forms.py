@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Sum
 
+from procurement.inputs import IdField
 from procurement.money import CENT
 
 from .models import Allocation, AllocationRule, Budget, BudgetSeries
@@ -196,7 +197,7 @@ class AllocationRuleForm(forms.Form):
 class AllocationRowForm(forms.Form):
     """One row of the Allocations table: a member and the amount in the Allocated column."""
 
-    member_id = forms.IntegerField(widget=forms.HiddenInput)
+    member_id = IdField(widget=forms.HiddenInput)
     amount = forms.DecimalField(
         label="Allocated", max_digits=14, decimal_places=2, min_value=Decimal("0"), max_value=AMOUNT_MAX,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "class": "form-control text-end"}),

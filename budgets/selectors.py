@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from procurement.inputs import ID_MAX
 from procurement.models import Group, GroupMembership, Member
 from procurement.money import CENT, MONEY, ZERO as ZERO_AMOUNT
 from procurement.tenancy import member_group_ids
@@ -119,7 +120,7 @@ def allocation_rows_posted(*, budget: Budget, posted) -> list[tuple[int, object]
 
 def members_by_id(*, business_id: int, ids) -> dict[int, Member]:
     """The business's members among `ids` (anything that is not a number is ignored), by id."""
-    clean = [int(i) for i in ids if str(i).isdigit()]
+    clean = [int(i) for i in ids if str(i).isascii() and str(i).isdigit() and 0 < int(i) <= ID_MAX]
     return Member.objects.filter(business_id=business_id, pk__in=clean).select_related("user").in_bulk()
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from procurement.errors import InvalidInput, error_to_message
+from procurement.inputs import InputError, id_parse
 from procurement.models import Group, GroupMembership
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 from procurement.money import ZERO
@@ -306,12 +307,14 @@ class AllocationsView(BudgetMixin, TemplateView):
     def save(self, formset):
         if not formset.is_valid():
             return self.render_rows(None, formset=formset, summary=self.row_errors(formset))
-        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in formset.forms}
+        # A posted row left empty (no member, no amount) is valid in a formset but names nobody: skip it.
+        filled = [form for form in formset.forms if form.cleaned_data.get("member_id") is not None]
+        amounts = {form.cleaned_data["member_id"]: form.cleaned_data["amount"] for form in filled}
         try:
             services.allocations_save(budget=self.budget, amounts=amounts, acting_user=self.request.user)
         except ValidationError as exc:
             summary = []
-            by_member = {form.cleaned_data["member_id"]: form for form in formset.forms}
+            by_member = {form.cleaned_data["member_id"]: form for form in filled}
             for key, errors in exc.message_dict.items():
                 if key in by_member:
                     for error in errors:
@@ -427,8 +430,8 @@ def _threshold(raw: str) -> tuple[Decimal | None, str]:
 def _row_member_id(form) -> int | None:
     value = form.data.get(form.add_prefix("member_id")) if form.is_bound else form.initial.get("member_id")
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return id_parse(value)
+    except (InputError, TypeError):
         return None
 
 

@@ -1,13 +1,18 @@
 """Who may see an order, its documents and its invoices, and who may use the finance pages: once.
 
+Finance is business-wide (decided for issue 11): a member holding the finance role in any group, or a
+business admin, sees every invoice, payment, report row and export of the business. Reasons: one
+bank statement carries the payments of every group, month close (`MonthClose`) is per business, and
+matching a payment needs every open invoice. Before, finance was per group on the invoice pages but
+business-wide on reconciliation, the orders report and Find; now every page follows this one rule.
+
 Every rule here runs after the view scoped the rows to the member's business (`self.scoped`), and
 business admins hold every role (`member_has_role`):
-- An order (its page, its invoice, packing slips and labels): its buyer, and members holding one of
-  `ORDER_GROUP_WIDE_ROLES` in the order's group (receivers included).
+- An order (its page, its invoice, packing slips and labels): its buyer, members holding one of
+  `ORDER_GROUP_WIDE_ROLES` in the order's group (receivers included), and finance (any group).
 - Cancelling an order: its buyer, and `ORDER_CANCEL_ROLES` in the order's group.
-- Invoices in the invoice list: business admins all; finance members those of their groups.
-- Finance pages (payments, statements, reconciliation, analytics and reports, finding invoices and
-  payments by number): `FINANCE_ROLES` in any group.
+- Invoices (list, detail, Find), payments, statements, reconciliation, analytics, the orders report
+  and every export: `FINANCE_ROLES` in any group, the whole business.
 """
 
 from __future__ import annotations
@@ -18,27 +23,36 @@ from orders.models import Order
 from procurement.models import Group, Member
 from procurement.tenancy import MemberRequiredMixin, Role, member_group_ids, member_has_role
 
-#: Group roles that see every order of their group, with its documents (buyers see their own).
-ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.FINANCE, Role.RECEIVER)
+#: Group roles that see every order of their group (buyers see their own; finance sees the business's).
+ORDER_GROUP_WIDE_ROLES = (Role.GROUP_ADMIN, Role.APPROVER, Role.RECEIVER)
 #: Group roles that may cancel any order of their group (buyers cancel their own).
 ORDER_CANCEL_ROLES = (Role.GROUP_ADMIN,)
-#: Roles of the finance pages (in any group; business admins always).
+#: Roles of the finance pages (in any group; business admins always); their scope is the business.
 FINANCE_ROLES = (Role.FINANCE,)
+
+
+def member_is_finance(member: Member) -> bool:
+    """Finance (in any group) or business admin: every finance page and export, the whole business."""
+    return member_has_role(member, *FINANCE_ROLES)
 
 
 def orders_visible(*, member: Member, queryset: QuerySet | None = None) -> QuerySet:
     """Orders of the member's business the member may see."""
     qs = (queryset if queryset is not None else Order.objects.all()).filter(business_id=member.business_id)
-    if member.is_business_admin:
+    if member_is_finance(member):
         return qs
     return qs.filter(Q(buyer=member) | Q(group_id__in=member_group_ids(member, *ORDER_GROUP_WIDE_ROLES)))
 
 
 def order_visible_to(*, order: Order, member: Member) -> bool:
-    """The order page and its documents: the buyer, the group's approvers, finance and admins."""
+    """The order page and its documents: the buyer, the group's approvers and group admins, finance, admins."""
     if order.business_id != member.business_id:
         return False
-    return order.buyer_id == member.pk or member_has_role(member, *ORDER_GROUP_WIDE_ROLES, group=order.group_id)
+    return (
+        order.buyer_id == member.pk
+        or member_is_finance(member)
+        or member_has_role(member, *ORDER_GROUP_WIDE_ROLES, group=order.group_id)
+    )
 
 
 def order_cancel_allowed(*, order: Order, member: Member) -> bool:
@@ -47,22 +61,15 @@ def order_cancel_allowed(*, order: Order, member: Member) -> bool:
 
 
 def invoices_visible_to(*, member: Member, queryset: QuerySet) -> QuerySet:
-    """Business admins see every invoice of the business; finance members those of their groups."""
-    if member.is_business_admin:
-        return queryset
-    return queryset.filter(order__group_id__in=member_group_ids(member, *FINANCE_ROLES))
+    """Invoices of the business for finance and business admins, none for anyone else."""
+    queryset = queryset.filter(business_id=member.business_id)
+    return queryset if member_is_finance(member) else queryset.none()
 
 
 def invoice_groups_visible_to(*, member: Member, queryset: QuerySet[Group]) -> QuerySet[Group]:
-    """The groups the invoice list may filter by: all for admins, a finance member's own otherwise."""
-    if member.is_business_admin:
-        return queryset
-    return queryset.filter(pk__in=member_group_ids(member, *FINANCE_ROLES))
-
-
-def member_is_finance(member: Member) -> bool:
-    """Finance (in any group) or business admin: may use the finance pages and find invoices and payments."""
-    return member_has_role(member, *FINANCE_ROLES)
+    """The groups the invoice list may filter by: every group of the business for finance."""
+    queryset = queryset.filter(business_id=member.business_id)
+    return queryset if member_is_finance(member) else queryset.none()
 
 
 class FinanceMixin(MemberRequiredMixin):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .inputs import BoundedModelChoiceField
 from .formatting import DEFAULT_LOCALE
 from .models import Address, Business, Group, GroupMembership, Member, User, WebhookEndpoint
 
@@ -162,7 +163,7 @@ class GroupForm(forms.ModelForm):
 
 
 class GroupMemberAddForm(forms.Form):
-    member = forms.ModelChoiceField(queryset=Member.objects.none(), label="Member")
+    member = BoundedModelChoiceField(queryset=Member.objects.none(), label="Member")
     roles = forms.MultipleChoiceField(
         choices=Role.choices, widget=forms.CheckboxSelectMultiple, initial=[Role.BUYER],
         help_text="One member may hold several roles in a group.",

@@ -2,6 +2,7 @@
 Billing & Shipping section, the place its Budgets (Blanket PO) hang from."""
 
 import pytest
+from playwright.sync_api import expect
 
 from procurement.models import Group, Member
 
@@ -25,8 +26,8 @@ def test_register_then_business_settings_groups_to_a_group_page(page):
     page.get_by_role("button", name="Create a business account").click()
 
     page.wait_for_url("**/account/")
-    assert page.get_by_role("heading", name="Your Account for Business").is_visible()
-    assert "Initech" in page.content()
+    expect(page.get_by_role("heading", name="Your Account for Business")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("Initech")
 
     page.get_by_role("main").get_by_role("link", name="Business Settings").click()
     page.wait_for_url("**/account/business-settings/")
@@ -38,15 +39,15 @@ def test_register_then_business_settings_groups_to_a_group_page(page):
     page.get_by_label("Cost center").fill("CC-410")
     page.get_by_label("Location").fill("Austin")
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("Group “Accounting” created.").wait_for()
+    expect(page.get_by_text("Group “Accounting” created.")).to_be_visible()
 
     page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="Groups").click()
     page.get_by_role("link", name="Accounting").click()
     group = Group.objects.get(name="Accounting")
     page.wait_for_url(f"**/account/business-settings/groups/{group.pk}/")
-    assert page.get_by_role("heading", name="Accounting", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Accounting", level=1)).to_be_visible()
     billing = page.get_by_role("region", name="Billing & Shipping")
-    assert billing.is_visible()
-    assert billing.get_by_role("heading", name="Default shipping address").is_visible()
+    expect(billing).to_be_visible()
+    expect(billing.get_by_role("heading", name="Default shipping address")).to_be_visible()
     admin = Member.objects.select_related("business").get(user__email="bill@initech.example")
     assert admin.is_business_admin and group.business_id == admin.business_id and group.cost_center == "CC-410"

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from django.urls import reverse
 
 from budgets.models import Allocation, Budget
@@ -45,10 +46,11 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
 
     # Group level: Budgets (Blanket PO) → Set up a new blanket purchase order → required fields → Save.
     _open_group_budgets(page, group)
-    assert page.get_by_role("heading", name=re.compile("Budgets \\(Blanket PO\\)")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Budgets \\(Blanket PO\\)"))).to_be_visible()
     _shot(page, "1-budget-list-empty")
     page.get_by_role("link", name="Set up a new blanket purchase order").click()
     page.get_by_label("Name").fill("Marketing 2026")
+    expect(page.get_by_label("Blanket PO number")).to_have_value(re.compile(r"^BPO-"))
     po_number = page.get_by_label("Blanket PO number").input_value()
     assert po_number.startswith("BPO-")
     page.get_by_label("Amount").fill("100.00")
@@ -56,34 +58,35 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     _shot(page, "2-budget-form")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/budgets/\d+/$"))
-    assert page.get_by_text("is set up").is_visible()
-    assert page.locator("#budget-amount").inner_text() == "$100.00"
+    expect(page.get_by_text("is set up")).to_be_visible()
+    expect(page.locator("#budget-amount")).to_have_text("$100.00")
     budget = Budget.objects.get(po_number=po_number)
     assert (budget.amount, budget.policy, budget.group_id) == (Decimal("100.00"), "warn", group.pk)
 
     # User level: Allocations → Add Allocation → Add individual, then Add all group members →
     # Distribute funds evenly → Save.
     page.get_by_role("link", name="Allocations").click()
-    assert page.get_by_role("heading", name="Allocations").is_visible()
+    expect(page.get_by_role("heading", name="Allocations")).to_be_visible()
     page.get_by_role("button", name="Add Allocation").click()
     page.get_by_label(re.compile("Member of Marketing")).select_option(label=f"Bob Buyer ({buyers[1].email})")
     page.get_by_role("button", name="Add individual").click()
-    assert page.get_by_role("row", name=re.compile("Bob Buyer")).is_visible()
+    expect(page.get_by_role("row", name=re.compile("Bob Buyer"))).to_be_visible()
     page.get_by_role("button", name="Add Allocation").click()
     page.get_by_role("button", name="Add all group members").click()
-    assert page.locator("#allocation-rows tbody tr").count() == 3
+    expect(page.locator("#allocation-rows tbody tr")).to_have_count(3)
     page.get_by_role("button", name="Distribute funds evenly").click()
-    amounts = [page.get_by_label(f"Allocated to {name} Buyer").input_value() for name in ("Bob", "Ann", "Cy")]
-    assert amounts == ["33.34", "33.33", "33.33"]
+    for name, amount in (("Bob", "33.34"), ("Ann", "33.33"), ("Cy", "33.33")):
+        expect(page.get_by_label(f"Allocated to {name} Buyer")).to_have_value(amount)
     assert Allocation.objects.count() == 0  # nothing saved before Save
     _shot(page, "3-allocations-distributed")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/budgets/\d+/$"))
-    assert page.get_by_text("Allocations saved.").is_visible()
+    expect(page.get_by_text("Allocations saved.")).to_be_visible()
     rows = page.locator("#allocations tbody tr")
-    shown = {rows.nth(i).locator("td").nth(0).inner_text().split(" ")[0]: rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
-    assert shown == {"Ann": "$33.33", "Bob": "$33.34", "Cy": "$33.33"}
-    assert page.locator("#allocations tfoot").inner_text().split()[-1] == "$100.00"
+    expect(rows).to_have_count(3)
+    for name, amount in (("Ann", "$33.33"), ("Bob", "$33.34"), ("Cy", "$33.33")):
+        expect(rows.filter(has_text=f"{name} Buyer").locator("td").nth(1)).to_have_text(amount)
+    expect(page.locator("#allocations tfoot")).to_contain_text(re.compile(r"\$100\.00\s*$"))
     _shot(page, "4-budget-detail")
     saved = {a.member.user.first_name: a.amount for a in Allocation.objects.select_related("member__user")}
     assert saved == {"Ann": Decimal("33.33"), "Bob": Decimal("33.34"), "Cy": Decimal("33.33")}
@@ -91,7 +94,8 @@ def test_admin_sets_up_a_blanket_po_and_distributes_it_evenly(page):
     # The list shows it with its numbers.
     _open_group_budgets(page, group)
     row = page.get_by_role("row", name=re.compile(po_number))
-    assert "Marketing 2026" in row.inner_text() and "$100.00" in row.inner_text()
+    expect(row).to_contain_text("Marketing 2026")
+    expect(row).to_contain_text("$100.00")
     _shot(page, "5-budget-list")
 
 

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from django.template.loader import render_to_string
 from pypdf import PdfReader
 
@@ -93,13 +94,13 @@ def test_finance_finds_an_invoice_by_po_number_and_downloads_the_pdf(page, busin
     page.locator("main").get_by_label("PO number", exact=True).fill(order.po_number)
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("link", name=second_number, exact=True).is_visible()  # both invoices of the PO
-    assert page.get_by_role("link", name=other_number, exact=True).count() == 0  # filtered out
+    expect(page.get_by_role("link", name=second_number, exact=True)).to_be_visible()  # both invoices of the PO
+    expect(page.get_by_role("link", name=other_number, exact=True)).to_have_count(0)  # filtered out
     page.get_by_role("link", name=first.invoice.number, exact=True).click()
-    assert page.get_by_text(order.po_number).first.is_visible()
-    assert page.get_by_text(first.tracking_number).is_visible()
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+    expect(page.get_by_text(order.po_number).first).to_be_visible()
+    expect(page.get_by_text(first.tracking_number)).to_be_visible()
+    with page.expect_download(timeout=90_000) as download_info:  # WeasyPrint under load: allow time
+        page.get_by_role("link", name="Download PDF").click(timeout=90_000)
     download = download_info.value
     assert download.suggested_filename == f"invoice-{first.invoice.number}-{order.po_number}.pdf"
     text = _pdf_text(open(download.path(), "rb").read())

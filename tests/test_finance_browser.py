@@ -4,6 +4,7 @@ import datetime
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from orders.models import Payment
 from tests.support.browser import browser_login
@@ -37,24 +38,24 @@ def test_finance_imports_a_csv_resolves_the_unmatched_payment_and_the_month_reco
     page.get_by_role("link", name="Import bank statement").first.click()
     page.get_by_label("Bank statement (CSV)").set_input_files(str(statement))
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_text("1 matched").is_visible()
+    expect(page.get_by_text("1 matched")).to_be_visible()
     _shot(page, "statement-preview")
     page.get_by_role("button", name="Confirm import").click()
     page.wait_for_url("**/account/reconciliation/?month=2026-03")
-    assert "Imported 3 payments" in page.content()
-    assert page.get_by_test_id("difference").inner_text() == "$155.50"
+    expect(page.locator("body")).to_contain_text("Imported 3 payments")
+    expect(page.get_by_test_id("difference")).to_have_text("$155.50")
 
     # The 75.50 wire had no number (one invoice of that balance was suggested): finance applies it.
     page.get_by_label("Invoice or PO number for the payment of $75.50 on").fill(other.number)
     page.get_by_label("Invoice or PO number for the payment of $75.50 on").locator("..").get_by_role("button", name="Apply").click()
-    assert "applied" in page.content()
+    expect(page.locator("body")).to_contain_text("applied")
     # The 80.00 line is not a payment of ours.
     page.get_by_label("Invoice or PO number for the payment of $80.00 on").locator("..").get_by_role("button", name="Not ours").click()
-    assert page.get_by_test_id("difference").inner_text() == "$0.00"
-    assert page.get_by_test_id("closing").inner_text() == "$0.00"
+    expect(page.get_by_test_id("difference")).to_have_text("$0.00")
+    expect(page.get_by_test_id("closing")).to_have_text("$0.00")
     _shot(page, "reconciliation")
     page.get_by_role("button", name="Close month").click()
-    assert page.get_by_role("button", name="Reopen").is_visible()
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
     assert Payment.objects.filter(business=business, resolved_by=member).count() == 2
     paid.refresh_from_db()
     other.refresh_from_db()

@@ -12,7 +12,7 @@ import datetime
 import itertools
 import tempfile
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -21,8 +21,10 @@ from django.utils import timezone
 from budgets.models import Allocation, Budget
 from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
 from procurement.errors import InvalidInput
+from procurement.inputs import InputError, date_parse, id_parse, int_parse
 from procurement.models import Business
-from procurement.money import MONEY, ZERO, money_places
+from procurement.money import MONEY, ZERO, MoneyError, money_parse, money_places
+from procurement.spreadsheets import row_safe
 
 SPEND_STATUSES = [
     Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
@@ -61,9 +63,9 @@ def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
         raw = data.get(key)
         if raw:
             try:
-                value = datetime.date.fromisoformat(raw)
-            except ValueError:
-                errors.append(f"“{raw}” is not a date (YYYY-MM-DD).")
+                value = date_parse(raw)
+            except InputError as exc:
+                errors.append(str(exc))
                 continue
             if key == "start":
                 start = value
@@ -212,30 +214,34 @@ class ReportFilterError(InvalidInput):
 
 
 def _date(value):
-    if not value:
-        return None
     try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise ReportFilterError(f"“{value}” is not a date (YYYY-MM-DD).")
+        return date_parse(value)
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def _int(value):
-    if value in (None, ""):
-        return None
+    """An id filter (group, buyer, budget, category): 1 to 2^63-1."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ReportFilterError(f"“{value}” is not a number.")
+        return id_parse(value)
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
+
+
+def _quantity(value):
+    try:
+        return int_parse(value, minimum=0, maximum=2**31 - 1, what="quantity")
+    except InputError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def _dec(value):
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise ReportFilterError(f"“{value}” is not an amount.")
+        return money_parse(str(value), what="The amount filter")
+    except MoneyError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 #: The orders report's filters, as query-string keys (see `orders_report`).
@@ -297,7 +303,7 @@ def orders_report(*, business: Business, filters: dict | None = None):
         qs = qs.filter(sku__icontains=v)
     if v := f.get("description"):
         qs = qs.filter(description__icontains=v)
-    if (v := _int(f.get("quantity"))) is not None:
+    if (v := _quantity(f.get("quantity"))) is not None:
         qs = qs.filter(quantity=v)
     if (v := _dec(f.get("amount_min"))) is not None:
         qs = qs.filter(amount__gte=v)
@@ -401,7 +407,7 @@ def report_csv_stream(queryset, chunk_size: int = 2000):
     writer = csv.writer(_Echo())
     yield writer.writerow([label for _, label in REPORT_COLUMNS])
     for values in report_rows(queryset, chunk_size=chunk_size):
-        yield writer.writerow(report_row(values))
+        yield writer.writerow(row_safe(report_row(values)))
 
 
 def report_xlsx_file(queryset, chunk_size: int = 2000):
@@ -412,7 +418,7 @@ def report_xlsx_file(queryset, chunk_size: int = 2000):
     sheet = workbook.create_sheet(title="Orders report")
     sheet.append([label for _, label in REPORT_COLUMNS])
     for values in report_rows(queryset, chunk_size=chunk_size):
-        sheet.append(report_row(values))
+        sheet.append(row_safe(report_row(values)))
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)

@@ -34,7 +34,7 @@ from procurement.models import Address, Group, Member
 from procurement.tenancy import Role, member_group_ids, member_has_role
 
 from . import serializers as s
-from .permissions import IsFinance, IsMember
+from .permissions import IsFinance
 from .problems import problem_response
 
 PROBLEM = OpenApiResponse(description="RFC 9457 problem details (application/problem+json).")

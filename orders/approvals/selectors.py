@@ -12,7 +12,8 @@ Role = GroupMembership.Role
 
 
 def pending_approvals(*, member: Member) -> QuerySet:
-    qs = Order.objects.filter(business_id=member.business_id, status=Order.Status.PENDING_APPROVAL)
+    # Never one's own orders: no one approves an order they placed (segregation of duties).
+    qs = Order.objects.filter(business_id=member.business_id, status=Order.Status.PENDING_APPROVAL).exclude(buyer=member)
     if not member.is_business_admin:
         qs = qs.filter(group_id__in=member_group_ids(member, Role.APPROVER))
     return qs.select_related("group", "buyer__user", "budget").prefetch_related("lines").order_by("placed_at", "id")

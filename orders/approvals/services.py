@@ -1,6 +1,13 @@
-"""Approvers decide on pending orders: approving charges the Blanket PO, rejecting ends the order."""
+"""Approvers decide on pending orders: approving charges the Blanket PO, rejecting ends the order.
+
+Segregation of duties: no one decides on an order they placed, whatever their role (approver or
+business admin). An order whose group has no approver but its buyer goes to the business admins
+(they see every pending order); if no one but the buyer could ever decide, checkout refuses it
+(`approval_deciders_exist`).
+"""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
@@ -23,9 +30,25 @@ class ApprovalError(ApplicationError):
     """The decision cannot be recorded; `str()` is fit for the user. Nothing was saved."""
 
 
+def approval_deciders_exist(*, order: Order) -> bool:
+    """Whether someone other than the buyer may decide on `order`: an active approver of its group
+    or an active business admin."""
+    return (
+        Member.objects.filter(business_id=order.business_id, is_active=True)
+        .exclude(pk=order.buyer_id)
+        .filter(Q(is_business_admin=True) | Q(memberships__group_id=order.group_id,
+                                               memberships__role=GroupMembership.Role.APPROVER))
+        .exists()
+    )
+
+
 def _lock_pending(*, order: Order, approver: Member) -> Order:
     if order.business_id != approver.business_id:
         raise ApprovalError("This order is not in your business.")
+    if order.buyer_id == approver.pk:
+        raise ApprovalError(
+            f"You placed order {order.po_number}, so another approver or a business admin must decide on it."
+        )
     if not member_has_role(approver, GroupMembership.Role.APPROVER, group=order.group_id):
         raise ApprovalError(f"You are not an approver of {order.group}.")
     locked = Order.objects.select_for_update().get(pk=order.pk, business_id=approver.business_id)

@@ -2,12 +2,14 @@
 
 from django import forms
 
+from procurement.inputs import IdField
+
 
 class AddToCartForm(forms.Form):
-    product = forms.IntegerField(widget=forms.HiddenInput)
+    product = IdField(widget=forms.HiddenInput)
     quantity = forms.IntegerField(min_value=1, max_value=9999, initial=1)
 
 
 class CartLineForm(forms.Form):
-    item = forms.IntegerField(widget=forms.HiddenInput)
+    item = IdField(widget=forms.HiddenInput)
     quantity = forms.IntegerField(min_value=0, max_value=9999, help_text="0 removes the line.")

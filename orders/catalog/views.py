@@ -10,6 +10,7 @@ from orders.catalog.forms import AddToCartForm, CartLineForm
 from orders.catalog.selectors import catalog_products
 from orders.catalog.services import cart_add, cart_get, cart_update
 from orders.models import Category, Product
+from procurement.inputs import InputError, id_parse
 from procurement.models import GroupMembership
 from procurement.tenancy import (
     MemberRequiredMixin,
@@ -32,8 +33,8 @@ class CatalogView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         query = self.request.GET.get("q", "").strip()[:100]
         try:
-            category_id = int(self.request.GET.get("category") or 0) or None
-        except ValueError:
+            category_id = id_parse(self.request.GET.get("category"))
+        except InputError:
             category_id = None
         page = _page(self.request, catalog_products(query=query, category_id=category_id), 24)
         return super().get_context_data(

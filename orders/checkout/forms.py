@@ -6,14 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from orders.models import Order
+from procurement.inputs import BoundedModelChoiceField, IdField
 from procurement.models import Business
 from procurement.numbering.patterns import typed_po_validate
 
 
 class CheckoutForm(forms.Form):
-    group = forms.IntegerField(widget=forms.HiddenInput)
+    group = IdField(widget=forms.HiddenInput)
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
-    address = forms.ModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
+    address = BoundedModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
     budget = forms.TypedChoiceField(label="Budget (Blanket PO)", coerce=int, empty_value=None)
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
 
@@ -54,6 +55,6 @@ class CheckoutForm(forms.Form):
         if not value:
             return ""
         value = typed_po_validate(business=self.business, po_number=value)
-        if Order.objects.filter(business=self.business, po_number=value).exists():
+        if Order.objects.filter(business=self.business, po_number__iexact=value).exists():
             raise ValidationError(f"The PO number {value} is already used by another order; enter a new one.")
         return value

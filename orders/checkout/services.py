@@ -22,6 +22,7 @@ from budgets.ledger import (
     budget_lock,
 )
 from budgets.models import Budget
+from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
 from procurement.errors import ApplicationError
@@ -30,6 +31,7 @@ from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.patterns import typed_po_validate
 from procurement.numbering.services import po_number_next
 from procurement.webhooks import Event, webhook_emit
+from procurement.tenancy import member_has_role
 
 
 class CheckoutError(ApplicationError):
@@ -51,6 +53,9 @@ def order_event_payload(order: Order) -> dict:
         "group_id": order.group_id, "blanket_po_number": order.blanket_po_number,
         "buyer": order.buyer.user.email if order.buyer_id else None,
     }
+#: Generated numbering skips numbers a buyer already typed (PO numbers are unique per business,
+#: case-insensitively); past this many taken numbers in a row, checkout refuses with a clear message.
+GENERATED_SKIP_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -77,19 +82,24 @@ def order_place(
     existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
     if existing is not None:
         return PlaceResult(existing, False)
-    try:
-        return _order_place(
-            member=member, group=group, budget=budget, address=address, po_number=po_number,
-            checkout_token=checkout_token, acting_user=acting_user,
-        )
-    except IntegrityError:
-        # A concurrent submit of the same form won the race, or a typed number was taken meanwhile.
-        existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
-        if existing is not None:
-            return PlaceResult(existing, False)
-        if po_number and Order.objects.filter(business_id=member.business_id, po_number=po_number).exists():
-            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
-        raise
+    for attempt in range(2):
+        try:
+            return _order_place(
+                member=member, group=group, budget=budget, address=address, po_number=po_number,
+                checkout_token=checkout_token, acting_user=acting_user,
+            )
+        except IntegrityError:
+            # A concurrent submit of the same form won the race, or a number was taken meanwhile.
+            existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
+            if existing is not None:
+                return PlaceResult(existing, False)
+            if po_number and Order.objects.filter(business_id=member.business_id, po_number__iexact=po_number).exists():
+                raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
+            if po_number or attempt:
+                raise
+            # A generated number was typed by a concurrent checkout that committed first: the whole
+            # transaction (counter included) rolled back; the second attempt sees it and skips it.
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic
@@ -132,12 +142,12 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
             po_number = typed_po_validate(business=business, po_number=po_number)
         except ValidationError as exc:
             raise CheckoutError(" ".join(exc.messages)) from exc
-        if Order.objects.filter(business=business, po_number=po_number).exists():
+        if Order.objects.filter(business=business, po_number__iexact=po_number).exists():
             raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
     elif business.po_mode == Business.POMode.TYPED and business.po_required:
         raise CheckoutError("Enter your PO number.")
     else:
-        po_number = po_number_next(business=business, group=group, budget=locked_budget, category_code=category_code)
+        po_number = _po_number_generate(business=business, group=group, budget=locked_budget, category_code=category_code)
 
     order = Order(
         business=business, group=group, buyer=member, po_number=po_number, budget=locked_budget,
@@ -175,6 +185,33 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
                 order.save(update_fields=["over_budget"])
         # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
 
+    if (
+        order.status == Order.Status.PENDING_APPROVAL
+        and member_has_role(member, GroupMembership.Role.APPROVER, group=group)  # an approver or business admin
+        and not approval_deciders_exist(order=order)
+    ):
+        # Raising rolls the order, its lines and its number back: nothing is saved.
+        raise CheckoutError(
+            f"This order needs approval, and no one but you could approve it in {group.name} (no one approves an "
+            "order they placed). Ask your business admin to add an approver to the group."
+        )
+
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
     webhook_emit(business=business, event=Event.ORDER_PLACED, payload=order_event_payload(order))
     return PlaceResult(order, True)
+
+
+def _po_number_generate(*, business: Business, group: Group, budget, category_code: str) -> str:
+    """The next generated number that no order of the business holds yet (any case).
+
+    Typed and generated numbers share one namespace; a buyer who typed what the counter would hand out
+    next (e.g. "<blanket PO>-1") must not block generated numbering, so taken numbers are skipped.
+    """
+    for _ in range(GENERATED_SKIP_MAX):
+        number = po_number_next(business=business, group=group, budget=budget, category_code=category_code)
+        if not Order.objects.filter(business=business, po_number__iexact=number).exists():
+            return number
+    raise CheckoutError(
+        f"The next {GENERATED_SKIP_MAX} generated PO numbers are all taken by typed ones; ask your business admin "
+        "to change the PO number pattern."
+    )

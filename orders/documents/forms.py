@@ -6,8 +6,27 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
+
 from orders.models import Invoice
+from procurement.inputs import InputError, date_bounds_validator, id_parse
 from procurement.models import Group
+
+
+class BoundedFilterModelChoiceField(FilterModelChoiceField):
+    """Refuses ids outside 1..2^63-1 as an invalid choice before querying (no overflow on SQLite)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, self.queryset.model):
+            try:
+                id_parse(value)
+            except InputError:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+        return super().to_python(value)
+
+
+class BoundedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = BoundedFilterModelChoiceField
 
 
 class InvoiceFilterForm(forms.Form):
@@ -31,14 +50,16 @@ class InvoiceFilter(django_filters.FilterSet):
         label="Status", choices=[*Invoice.Status.choices, ("overdue", "Overdue")], empty_label="Any status",
         method="filter_status",
     )
-    group = django_filters.ModelChoiceFilter(
+    group = BoundedModelChoiceFilter(
         field_name="order__group", label="Group", queryset=Group.objects.none(), empty_label="All groups",
     )
     issued_from = django_filters.DateFilter(
         field_name="issued_on", lookup_expr="gte", label="Issued from", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_bounds_validator],
     )
     issued_to = django_filters.DateFilter(
         field_name="issued_on", lookup_expr="lte", label="Issued to", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_bounds_validator],
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orders.finance import statements
 from orders.models import Payment
+from procurement.inputs import InputError, date_bounds_validator, date_parse
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
@@ -18,7 +19,8 @@ MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 class PaymentForm(forms.Form):
     METHODS = [("ACH", "ACH"), ("Wire", "Wire transfer"), ("Check", "Check"), ("Card", "Card"), ("Other", "Other")]
 
-    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+                                  validators=[date_bounds_validator])
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
     method = forms.ChoiceField(choices=METHODS, initial="ACH")
     reference = forms.CharField(max_length=255, required=False, help_text="The bank's reference text, if any.")
@@ -64,9 +66,9 @@ class IsoDateField(forms.DateField):
         if isinstance(value, datetime.date):
             return value
         try:
-            return datetime.date.fromisoformat(str(value))
-        except ValueError:
-            raise forms.ValidationError(f"“{value}” is not a date (YYYY-MM-DD).", code="invalid") from None
+            return date_parse(str(value))
+        except InputError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 class IsoDateFilter(django_filters.Filter):

@@ -20,7 +20,7 @@ from orders.models import Invoice, Order, Payment, PaymentAllocation
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.models import Business, Member
-from procurement.money import ZERO
+from procurement.money import ZERO, MoneyError, money_parse
 from procurement.webhooks import Event, webhook_emit
 
 
@@ -180,6 +180,10 @@ def payment_record(
     Without any number (or with no open invoice behind it) the payment stays unmatched, waiting for
     finance to resolve it on the Reconciliation page.
     """
+    try:
+        amount = money_parse(amount) if amount is not None else None
+    except MoneyError as exc:
+        raise PaymentError(str(exc)) from exc
     if amount is None or amount <= 0:
         raise PaymentError("The amount must be more than zero.")
     _check_month_open(business=business, on=received_on)

@@ -29,6 +29,7 @@ from procurement.errors import InvalidInput
 from procurement.history import model_update
 from procurement.models import Business, Member
 from procurement.money import ZERO, money_places
+from procurement.spreadsheets import row_safe
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
@@ -227,7 +228,7 @@ def reconciliation_csv(*, business: Business, summary: MonthSummary) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in _export_rows(business=business, summary=summary):
-        writer.writerow(row)
+        writer.writerow(row_safe(row))
     return out.getvalue()
 
 
@@ -238,7 +239,7 @@ def reconciliation_xlsx(*, business: Business, summary: MonthSummary):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=summary.key)
     for row in _export_rows(business=business, summary=summary):
-        sheet.append(row)  # openpyxl writes Decimal as a number, exactly
+        sheet.append(row_safe(row))  # openpyxl writes Decimal as a number, exactly
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)

@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from procurement.models import Address, Business, Group, Member, TenantQuerySet
@@ -51,7 +51,9 @@ class Order(models.Model):
     class Meta:
         ordering = ["-placed_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "po_number"], name="order_po_number_unique_per_business"),
+            # Case-insensitive: look-ups (Find, the bank statement matcher) ignore case, so PO-1 and po-1
+            # would be the same order to them.
+            models.UniqueConstraint(Lower("po_number"), "business", name="order_po_number_unique_per_business_ci"),
             models.UniqueConstraint(
                 fields=["business", "checkout_token"], name="order_checkout_token_once",
                 condition=Q(checkout_token__isnull=False),

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from orders.models import Order
+from procurement.inputs import date_bounds_validator
 
 
 class OrderFilterForm(forms.Form):
@@ -11,8 +12,10 @@ class OrderFilterForm(forms.Form):
         choices=[("", "Any status"), *Order.Status.choices, ("to_receive", "Shipped, not yet received")], required=False,
     )
     group = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
-    date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Placed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=[date_bounds_validator])
+    date_to = forms.DateField(label="Placed to", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              validators=[date_bounds_validator])
     po_number = forms.CharField(label="PO number", required=False, max_length=64)
 
     def __init__(self, *args, groups, **kwargs):

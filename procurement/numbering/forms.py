@@ -2,6 +2,7 @@
 
 from django import forms
 
+from procurement.inputs import IdField
 from procurement.models import Business
 from procurement.numbering.patterns import (
     blanket_pattern_validate,
@@ -41,7 +42,7 @@ class POSettingsForm(forms.Form):
 
 
 class GroupPatternForm(forms.Form):
-    group = forms.IntegerField(widget=forms.HiddenInput)
+    group = IdField(widget=forms.HiddenInput)
     po_pattern = forms.CharField(label="Group pattern", max_length=100, required=False)
 
     def clean_po_pattern(self):

@@ -39,8 +39,13 @@ def page(_playwright_browser, live_server):
     Chromium enforces the Content-Security-Policy: any script or style it refuses (inline code left in a
     template) is reported on the console, and the test errors at teardown with the message.
     """
+    from playwright.sync_api import expect
+
+    # Generous waits: on a loaded CI machine a page (a PDF above all) can take many seconds. Auto-waiting
+    # assertions return as soon as the condition holds, so a long limit costs nothing when all is well.
+    expect.set_options(timeout=30_000)
     context = _playwright_browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     pg = context.new_page()
     pg.base_url = live_server.url
     csp_violations = []
