@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+import django_filters
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
@@ -244,12 +245,80 @@ def _dec(value):
         raise ReportFilterError(str(exc)) from None
 
 
-#: The orders report's filters, as query-string keys (see `orders_report`).
+#: The orders report's filters, as query-string keys (see `orders_report` and `OrdersReportFilter`).
 REPORT_FILTERS = [
     "date_from", "date_to", "po_number", "blanket_po", "budget", "group", "cost_center", "buyer", "category", "sku",
     "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
     "tracking_number", "invoice_number", "paid",
 ]
+
+
+class OrdersReportFilter(django_filters.FilterSet):
+    """The orders report's filters, one declared filter per query-string key (REPORT_FILTERS).
+
+    Every value is read by the same bounded parsers as the rest of the app (dates 1900–2999, ids up to
+    2^63−1, amounts within the money columns); a value they refuse raises ReportFilterError with the
+    message the page shows, so a bad filter is never silently dropped.
+    """
+
+    date_from = django_filters.CharFilter(method="filter_date_from")
+    date_to = django_filters.CharFilter(method="filter_date_to")
+    po_number = django_filters.CharFilter(field_name="order__po_number", lookup_expr="icontains")
+    blanket_po = django_filters.CharFilter(field_name="order__blanket_po_number", lookup_expr="icontains")
+    budget = django_filters.CharFilter(method="filter_budget")
+    group = django_filters.CharFilter(method="filter_id", field_name="order__group_id")
+    cost_center = django_filters.CharFilter(field_name="order__group__cost_center", lookup_expr="icontains")
+    buyer = django_filters.CharFilter(method="filter_id", field_name="order__buyer_id")
+    category = django_filters.CharFilter(method="filter_id", field_name="product__category_id")
+    sku = django_filters.CharFilter(field_name="sku", lookup_expr="icontains")
+    description = django_filters.CharFilter(field_name="description", lookup_expr="icontains")
+    quantity = django_filters.CharFilter(method="filter_quantity")
+    amount_min = django_filters.CharFilter(method="filter_amount", field_name="amount__gte")
+    amount_max = django_filters.CharFilter(method="filter_amount", field_name="amount__lte")
+    status = django_filters.CharFilter(method="filter_status")
+    ship_from = django_filters.CharFilter(method="filter_ship", field_name="ship_date__gte")
+    ship_to = django_filters.CharFilter(method="filter_ship", field_name="ship_date__lte")
+    carrier = django_filters.CharFilter(field_name="carrier", lookup_expr="icontains")
+    tracking_number = django_filters.CharFilter(field_name="tracking_number", lookup_expr="icontains")
+    invoice_number = django_filters.CharFilter(field_name="invoice_number", lookup_expr="icontains")
+    paid = django_filters.CharFilter(method="filter_paid")
+
+    class Meta:
+        model = OrderLine
+        fields: list[str] = []
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(order__placed_at__gte=_day_start(_date(value)))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(order__placed_at__lt=_day_start(_date(value) + datetime.timedelta(days=1)))
+
+    def filter_budget(self, queryset, name, value):
+        return queryset.filter(order__budget__isnull=True) if value == "none" else queryset.filter(order__budget_id=_int(value))
+
+    def filter_id(self, queryset, name, value):
+        return queryset.filter(**{name: _int(value)})
+
+    def filter_quantity(self, queryset, name, value):
+        return queryset.filter(quantity=_quantity(value))
+
+    def filter_amount(self, queryset, name, value):
+        return queryset.filter(**{name: _dec(value)})
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(order__status=value) if value != "spend" else queryset.filter(order__status__in=SPEND_STATUSES)
+
+    def filter_ship(self, queryset, name, value):
+        return queryset.filter(**{name: _date(value)})
+
+    def filter_paid(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(invoice_status="paid")
+        if value == "partly":
+            return queryset.filter(invoice_status="partly_paid")
+        if value == "no":
+            return queryset.filter(Q(invoice_status__isnull=True) | Q(invoice_status="open"))
+        raise ReportFilterError(f"“{value}” is not a paid filter.")
 
 
 def report_filters(*, data) -> dict:
@@ -281,56 +350,7 @@ def orders_report(*, business: Business, filters: dict | None = None):
             invoice_status=Subquery(inv.values("invoice__status")[:1]),
         )
     )
-    if d := _date(f.get("date_from")):
-        qs = qs.filter(order__placed_at__gte=_day_start(d))
-    if d := _date(f.get("date_to")):
-        qs = qs.filter(order__placed_at__lt=_day_start(d + datetime.timedelta(days=1)))
-    if v := f.get("po_number"):
-        qs = qs.filter(order__po_number__icontains=v)
-    if v := f.get("blanket_po"):
-        qs = qs.filter(order__blanket_po_number__icontains=v)
-    if v := f.get("budget"):
-        qs = qs.filter(order__budget__isnull=True) if v == "none" else qs.filter(order__budget_id=_int(v))
-    if v := f.get("group"):
-        qs = qs.filter(order__group_id=_int(v))
-    if v := f.get("cost_center"):
-        qs = qs.filter(order__group__cost_center__icontains=v)
-    if v := f.get("buyer"):
-        qs = qs.filter(order__buyer_id=_int(v))
-    if v := f.get("category"):
-        qs = qs.filter(product__category_id=_int(v))
-    if v := f.get("sku"):
-        qs = qs.filter(sku__icontains=v)
-    if v := f.get("description"):
-        qs = qs.filter(description__icontains=v)
-    if (v := _quantity(f.get("quantity"))) is not None:
-        qs = qs.filter(quantity=v)
-    if (v := _dec(f.get("amount_min"))) is not None:
-        qs = qs.filter(amount__gte=v)
-    if (v := _dec(f.get("amount_max"))) is not None:
-        qs = qs.filter(amount__lte=v)
-    if v := f.get("status"):
-        qs = qs.filter(order__status=v) if v != "spend" else qs.filter(order__status__in=SPEND_STATUSES)
-    if d := _date(f.get("ship_from")):
-        qs = qs.filter(ship_date__gte=d)
-    if d := _date(f.get("ship_to")):
-        qs = qs.filter(ship_date__lte=d)
-    if v := f.get("carrier"):
-        qs = qs.filter(carrier__icontains=v)
-    if v := f.get("tracking_number"):
-        qs = qs.filter(tracking_number__icontains=v)
-    if v := f.get("invoice_number"):
-        qs = qs.filter(invoice_number__icontains=v)
-    if v := f.get("paid"):
-        if v == "yes":
-            qs = qs.filter(invoice_status="paid")
-        elif v == "partly":
-            qs = qs.filter(invoice_status="partly_paid")
-        elif v == "no":
-            qs = qs.filter(Q(invoice_status__isnull=True) | Q(invoice_status="open"))
-        else:
-            raise ReportFilterError(f"“{v}” is not a paid filter.")
-    return qs.order_by("-order__placed_at", "-order_id", "id")
+    return OrdersReportFilter(f, queryset=qs).qs.order_by("-order__placed_at", "-order_id", "id")
 
 
 REPORT_FIELDS = [
