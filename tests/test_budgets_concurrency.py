@@ -1,10 +1,8 @@
 """Twenty checkouts charging one budget and one allocation at once can never overspend it (PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from budgets.ledger import InsufficientFunds, budget_charge
@@ -12,36 +10,15 @@ from budgets.models import Allocation, Budget, LedgerEntry
 from budgets.selectors import budget_spent_from_ledger
 from budgets.services import allocations_save
 from procurement.models import GroupMembership
-from tests.factories import AllocationFactory, BudgetFactory, GroupMembershipFactory, MemberFactory
+from tests.factories import (
+    AllocationFactory,
+    BudgetFactory,
+    GroupMembershipFactory,
+    MemberFactory,
+)
+from tests.support.threads import run_at_once
 
 THREADS = 20
-
-
-def _run_at_once(target, count):
-    """Each thread opens its own connection; a barrier lines them up; each closes its connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            outcome = target(i)
-            with lock:
-                results.append(outcome)
-        except Exception as exc:  # noqa: BLE001 - every failure is collected and asserted on
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results, errors
 
 
 @pytest.mark.postgres
@@ -61,7 +38,7 @@ def test_concurrent_charges_never_overspend_the_budget_or_the_allocation():
         except InsufficientFunds:
             return "refused"
 
-    results, errors = _run_at_once(charge, THREADS)
+    results, errors = run_at_once(charge, THREADS)
     assert errors == [], f"only InsufficientFunds may be raised, got {errors!r}"
     assert len(results) == THREADS
     charged = results.count("charged")
@@ -98,7 +75,7 @@ def test_concurrent_charges_and_allocation_saves_keep_allocations_above_spent():
         except ValidationError:
             return "kept"
 
-    results, errors = _run_at_once(act, THREADS)
+    results, errors = run_at_once(act, THREADS)
     assert errors == [], errors
     allocation = Allocation.objects.get(budget=budget)
     budget.refresh_from_db()
@@ -130,7 +107,7 @@ def test_concurrent_period_opening_opens_each_period_exactly_once():
     Budget.objects.filter(pk=first.pk).update(spent=Decimal("0.00"))
     AllocationFactory(budget=first, member=member, amount=Decimal("200.00"))
 
-    results, errors = _run_at_once(lambda i: len(budget_periods_open(today=datetime.date(2026, 3, 1))), 8)
+    results, errors = run_at_once(lambda i: len(budget_periods_open(today=datetime.date(2026, 3, 1))), 8)
     assert errors == []
     assert sorted(results) == [0] * 7 + [2]   # one run opened February and March, the others nothing
     periods = list(Budget.objects.filter(series=first.series).order_by("period_index"))

@@ -1,6 +1,5 @@
 """Typed and generated PO numbers share one namespace: generation skips taken numbers; unique ignoring case."""
 
-import threading
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from orders.models import Order
 from procurement.models import Business
 from tests.factories import OrderFactory
 from tests.support.orders import fill_cart, make_budget, make_buyer, place
+from tests.support.threads import run_at_once
 
 
 def _typed_optional(business):
@@ -81,27 +81,6 @@ def test_the_migration_refuses_existing_case_clashes_by_name():
         executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-def _run_threads(n, fn):
-    results, errors = [None] * n, []
-    barrier = threading.Barrier(n)
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_typed_and_generated_numbers_never_500(group):
@@ -116,7 +95,7 @@ def test_racing_typed_and_generated_numbers_never_500(group):
         typed = f"bpo-r-{i // 2 + 1}" if i % 2 else None
         return place(buyers[i], group, budget, po_number=typed, checkout_token=uuid.uuid4()).order.po_number
 
-    results, errors = _run_threads(12, checkout)
+    results, errors = run_at_once(checkout, 12, indexed=True)
     assert all(isinstance(e, PONumberTaken) for e in errors), errors
     numbers = [r for r in results if r]
     assert len({n.lower() for n in numbers}) == len(numbers) == Order.objects.count()

@@ -10,7 +10,7 @@ from orders.returns.services import ReturnError, return_approve, return_request
 from tests.factories import GroupFactory
 from tests.support.orders import make_buyer
 from tests.support.receiving import placed_order, receive, ship
-from tests.test_budgets_concurrency import _run_at_once
+from tests.support.threads import run_at_once
 
 THREADS = 12
 Reason = ReturnRequest.Reason
@@ -38,7 +38,7 @@ def test_concurrent_return_requests_never_exceed_what_was_received():
         except ReturnError:
             return "refused"
 
-    results, errors = _run_at_once(ask, THREADS)
+    results, errors = run_at_once(ask, THREADS)
     assert errors == [], errors
     assert results.count("asked") == 5 and results.count("refused") == THREADS - 5
     line.refresh_from_db()
@@ -58,7 +58,7 @@ def test_concurrent_approvals_of_one_return_issue_one_credit_note_and_one_releas
         except ReturnError:
             return "refused"
 
-    results, errors = _run_at_once(approve, THREADS)
+    results, errors = run_at_once(approve, THREADS)
     assert errors == [], errors
     assert results.count("approved") == 1
     assert CreditNote.objects.count() == 1
@@ -84,7 +84,7 @@ def test_credit_note_numbers_are_gap_free_under_concurrent_approvals():
     def approve(i):
         return return_approve(return_request_=ReturnRequest.objects.get(pk=targets[i].pk), acting_user=None).number
 
-    numbers, errors = _run_at_once(approve, len(targets))
+    numbers, errors = run_at_once(approve, len(targets))
     assert errors == [], errors
     year = CreditNote.objects.first().issued_on.year
     ours = sorted(CreditNote.objects.filter(business=order.business).values_list("number", flat=True))
