@@ -33,6 +33,17 @@ class PaymentForm(forms.Form):
     )
 
 
+class RefundForm(forms.Form):
+    """A refund the supplier paid back against a credit note (money in; the credit note number matches it)."""
+
+    credit_note_number = forms.CharField(label="Credit note number", max_length=64)
+    received_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+                                  validators=[date_bounds_validator])
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
+    method = forms.ChoiceField(choices=PaymentForm.METHODS, initial="ACH")
+    reference = forms.CharField(max_length=255, required=False, help_text="The bank's reference text, if any.")
+
+
 class StatementUploadForm(forms.Form):
     file = forms.FileField(label="Bank statement (CSV)")
     date_column = forms.CharField(max_length=100, help_text="Column header of the payment date.")

@@ -47,6 +47,22 @@ def _check_month_open(*, business: Business, on: datetime.date) -> None:
         raise MonthClosedError(f"{on:%B %Y} is closed. Reopen the month on the Reconciliation page to change it.")
 
 
+def amount_positive(amount) -> Decimal:
+    """A money amount typed or given for a payment or refund: more than zero, else PaymentError."""
+    try:
+        amount = money_parse(amount) if amount is not None else None
+    except MoneyError as exc:
+        raise PaymentError(str(exc)) from exc
+    if amount is None or amount <= 0:
+        raise PaymentError("The amount must be more than zero.")
+    return amount
+
+
+def month_open_check(*, business: Business, on: datetime.date) -> None:
+    """Refuse a change in a closed month; locks the month's close row (the first lock of the finance chain)."""
+    _check_month_open(business=business, on=on)
+
+
 def invoices_open(*, business: Business):
     """The business's invoices with a balance due (not void), oldest first: the order payments settle them in."""
     return (
@@ -180,12 +196,7 @@ def payment_record(
     Without any number (or with no open invoice behind it) the payment stays unmatched, waiting for
     finance to resolve it on the Reconciliation page.
     """
-    try:
-        amount = money_parse(amount) if amount is not None else None
-    except MoneyError as exc:
-        raise PaymentError(str(exc)) from exc
-    if amount is None or amount <= 0:
-        raise PaymentError("The amount must be more than zero.")
+    amount = amount_positive(amount)
     _check_month_open(business=business, on=received_on)
     if invoices is None:
         invoices = payment_targets(business=business, po_number=po_number, invoice_number=invoice_number)

@@ -1,8 +1,11 @@
 """Month-end reconciliation: what was invoiced, what was paid, what is left to explain.
 
-The balance is opening + invoiced − credited − paid = closing, where "credited" is the credit notes
-(approved returns) issued in the month and "paid" is what payments received in the month applied to
-invoices. The difference finance drives to zero is the money received in the month
+The balance is opening + invoiced − credited − paid + refunded = closing, where "credited" is the
+credit notes (approved returns) issued in the month, "paid" is what payments received in the month
+applied to invoices and "refunded" is the money suppliers paid back in the month against credit notes
+on invoices already paid (orders.finance.refunds): a credit on a paid invoice takes the balance below
+zero, the refund brings it back. Without refunds the formula is the issue's opening + invoiced −
+credited − paid = closing. The difference finance drives to zero is the money received in the month
 that is not applied to any invoice (unmatched payments and overpaid remainders); lines marked "not
 ours" are kept but left out. Closing a month blocks every change to its payments until it is reopened;
 both are recorded (MonthClose history: who, when).
@@ -24,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from procurement.formatting import format_money
-from orders.models import CreditNote, Invoice, MonthClose, Payment, PaymentAllocation
+from orders.models import CreditNote, Invoice, MonthClose, Payment, PaymentAllocation, Refund
 from procurement.errors import InvalidInput
 from procurement.history import model_update
 from procurement.models import Business, Member
@@ -77,6 +80,8 @@ class MonthSummary:
     difference: Decimal
     closed: bool
     close_events: list
+    refunded: Decimal = ZERO
+    refunds_n: int = 0
 
     @property
     def label(self) -> str:
@@ -104,11 +109,20 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
         .aggregate(before=Coalesce(Sum("total", filter=Q(issued_on__lt=start)), ZERO), upto_end=Coalesce(Sum("total"), ZERO))
         .items()
     }
+    # Refunds before and in the month, in one query (those of void invoices' credit notes left out, like the notes).
+    refunds = {
+        k: (_q(v) if k != "n" else v) for k, v in Refund.objects.filter(business=business, received_on__lt=end)
+        .exclude(credit_note__invoice__status=Invoice.Status.VOID)
+        .aggregate(before=Coalesce(Sum("amount", filter=Q(received_on__lt=start)), ZERO), upto_end=Coalesce(Sum("amount"), ZERO),
+                   n=Count("id", filter=Q(received_on__gte=start)))
+        .items()
+    }
     opening = (
         _money(invoices.filter(issued_on__lt=start), "total") - credits["before"]
-        - _money(allocations.filter(payment__received_on__lt=start))
+        - _money(allocations.filter(payment__received_on__lt=start)) + refunds["before"]
     )
     credited = credits["upto_end"] - credits["before"]
+    refunded = refunds["upto_end"] - refunds["before"]
     overdue_on = today  # overdue now: what finance must chase, whichever month it was issued in
     inv = invoices.filter(issued_on__gte=start, issued_on__lt=end).aggregate(
         issued_n=Count("id"), issued=Coalesce(Sum("total"), ZERO),
@@ -124,7 +138,7 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
     paid = _money(allocations.filter(payment__received_on__gte=start, payment__received_on__lt=end))
     closing_check = (
         _money(invoices.filter(issued_on__lt=end), "total") - credits["upto_end"]
-        - _money(allocations.filter(payment__received_on__lt=end))
+        - _money(allocations.filter(payment__received_on__lt=end)) + refunds["upto_end"]
     )
     matched = Q(status=Payment.Status.MATCHED)
     pay = Payment.objects.filter(business=business, received_on__gte=start, received_on__lt=end).aggregate(
@@ -152,9 +166,9 @@ def reconciliation_month(*, business: Business, year: int, month: int, today: da
         )
     return MonthSummary(
         year=year, month=month, start=start, end=end, opening=opening, invoiced=inv["issued"], credited=credited,
-        paid=paid, closing=opening + inv["issued"] - credited - paid, closing_check=closing_check, invoices=inv, payments=pay,
-        received=pay["received"], applied=pay["applied"], difference=pay["received"] - pay["applied"],
-        closed=bool(close and close.closed), close_events=events,
+        paid=paid, closing=opening + inv["issued"] - credited - paid + refunded, closing_check=closing_check, invoices=inv,
+        payments=pay, received=pay["received"], applied=pay["applied"], difference=pay["received"] - pay["applied"],
+        closed=bool(close and close.closed), close_events=events, refunded=refunded, refunds_n=refunds["n"],
     )
 
 
@@ -204,7 +218,8 @@ def _export_rows(*, business: Business, summary: MonthSummary):
     yield ["Reconciliation", s.label]
     # The summary: the number (data, for formulas) and the same amount written for the reader (Babel).
     for label, value in (
-        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Credited", s.credited), ("Paid", s.paid), ("Closing balance", s.closing),
+        ("Opening balance", s.opening), ("Invoiced", s.invoiced), ("Credited", s.credited), ("Paid", s.paid), ("Refunded", s.refunded),
+        ("Closing balance", s.closing),
         ("Received", s.received), ("Applied to invoices", s.applied), ("Difference", s.difference),
     ):
         yield [label, value, format_money(value, business)]

@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from orders.finance.forms import PaymentFilter
-from orders.models import Invoice, Payment
+from orders.models import Invoice, Payment, Refund
 from procurement.models import Business
 
 FIND_LIMIT = 25
@@ -43,3 +43,11 @@ def payment_list(*, business: Business, data) -> tuple:
     """
     filterset = PaymentFilter(data or None, queryset=Payment.objects.filter(business=business).select_related("statement_import"))
     return filterset.qs.order_by("-received_on", "-id"), filterset.date_errors() if filterset.is_bound else []
+
+
+def refunds_recent(*, business: Business, limit: int = 20) -> list[Refund]:
+    """The latest refunds of the business with their credit notes and invoices (one query)."""
+    return list(
+        Refund.objects.filter(business=business)
+        .select_related("credit_note__invoice", "credit_note__order").order_by("-received_on", "-id")[:limit]
+    )

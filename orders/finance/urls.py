@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("account/payments/", views.PaymentListView.as_view(), name="payments"),
     path("account/payments/new/", views.PaymentCreateView.as_view(), name="payment_create"),
+    path("account/payments/refunds/new/", views.RefundCreateView.as_view(), name="refund_create"),
     path("account/payments/import/", views.StatementImportView.as_view(), name="statement_import"),
     path("account/payments/<int:payment_id>/", views.PaymentDetailView.as_view(), name="payment_detail"),
     path("account/payments/<int:payment_id>/resolve/", views.PaymentResolveView.as_view(), name="payment_resolve"),

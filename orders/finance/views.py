@@ -27,7 +27,7 @@ from django.views.generic import TemplateView
 from orders.access import FinanceMixin
 from orders.finance import reconciliation, statements
 from orders.finance.matching import DEFAULT_DAYS, KINDS, invoice_in_mismatch, mismatch_csv, mismatch_rows
-from orders.finance.forms import PaymentFilter, PaymentForm, ResolveForm, StatementUploadForm
+from orders.finance.forms import PaymentFilter, PaymentForm, RefundForm, ResolveForm, StatementUploadForm
 from orders.finance.payments import (
     PaymentError,
     invoices_open,
@@ -39,7 +39,8 @@ from orders.finance.payments import (
     payment_targets,
     payments_needing_attention,
 )
-from orders.finance.selectors import payment_list
+from orders.finance.refunds import credit_note_find, credit_notes_to_refund, refund_record
+from orders.finance.selectors import payment_list, refunds_recent
 from orders.models import Payment
 from procurement.tenancy import Role, member_group_ids
 from procurement.errors import ApplicationError, error_to_form, error_to_message
@@ -69,7 +70,41 @@ class PaymentListView(FinanceMixin, TemplateView):
             messages.error(self.request, error)
         page = Paginator(qs, 50).get_page(g.get("page"))
         return super().get_context_data(page_obj=page, payments=page.object_list, statuses=self.STATUSES,
-                                        status=g.get("status", ""), q=g.get("q", ""), **kwargs)
+                                        status=g.get("status", ""), q=g.get("q", ""),
+                                        refunds=refunds_recent(business=self.business), **kwargs)
+
+
+class RefundCreateView(FinanceMixin, View):
+    """Record a refund against a credit note; the page lists the credit notes still owed back."""
+
+    template_name = "orders/finance/refund_form.html"
+
+    def get(self, request):
+        initial = {}
+        if request.GET.get("credit_note"):
+            initial["credit_note_number"] = request.GET["credit_note"][:64]
+        return self._render(RefundForm(initial=initial))
+
+    def post(self, request):
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                credit_note = credit_note_find(business=self.business, number=data["credit_note_number"])
+                refund = refund_record(
+                    business=self.business, credit_note=credit_note, received_on=data["received_on"], amount=data["amount"],
+                    method=data["method"], reference=data["reference"], acting_user=request.user,
+                )
+            except PaymentError as exc:
+                error_to_form(form, exc)
+            else:
+                messages.success(request, f"Refund of {refund.amount} recorded against credit note {credit_note.number}.")
+                return redirect("orders:payments")
+        return self._render(form, status=400)
+
+    def _render(self, form, status=200):
+        return render(self.request, self.template_name,
+                      {"form": form, "to_refund": credit_notes_to_refund(business=self.business)}, status=status)
 
 
 class PaymentCreateView(FinanceMixin, View):

@@ -3,7 +3,7 @@
 from .catalog import CartItem, Category, Product  # noqa: F401
 from .invoice import Invoice, InvoiceLine  # noqa: F401
 from .order import Approval, Order, OrderLine  # noqa: F401
-from .payment import MonthClose, Payment, PaymentAllocation, StatementImport  # noqa: F401
+from .payment import MonthClose, Payment, PaymentAllocation, Refund, StatementImport  # noqa: F401
 from .shipment import Shipment, ShipmentLine  # noqa: F401
 from .receiving import Receipt, ReceiptLine  # noqa: F401
 from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401

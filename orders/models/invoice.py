@@ -31,6 +31,8 @@ class Invoice(models.Model):
     amount_paid = models.DecimalField(**MONEY, default=ZERO)
     # Sum of the credit notes issued against this invoice (returns), kept on the row in their transaction.
     amount_credited = models.DecimalField(**MONEY, default=ZERO)
+    # Sum of the refunds received against its credit notes (money back for a credit on a paid invoice).
+    amount_refunded = models.DecimalField(**MONEY, default=ZERO)
     currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
@@ -54,6 +56,14 @@ class Invoice(models.Model):
                 condition=Q(amount_credited__gte=0) & Q(amount_credited__lte=models.F("total")),
                 name="invoice_never_overcredited",
             ),
+            # A refund only gives back what was overpaid once the credit notes came: the balance due
+            # (total − credited − paid + refunded) never climbs above zero again through a refund.
+            models.CheckConstraint(
+                condition=Q(amount_refunded=0)
+                | (Q(amount_refunded__gt=0)
+                   & Q(amount_refunded__lte=models.F("amount_paid") + models.F("amount_credited") - models.F("total"))),
+                name="invoice_refund_within_overpayment",
+            ),
         ]
         indexes = [models.Index(fields=["business", "status", "issued_on"]), models.Index(fields=["number"])]
 
@@ -67,10 +77,15 @@ class Invoice(models.Model):
 
     @property
     def balance_due(self) -> Decimal:
-        """Still to pay: total − credited − paid (negative: paid more than is now due, a refund is owed)."""
+        """Still to pay: total − credited − paid + refunded (negative: paid more than is now due, a refund is owed)."""
         if self.status == self.Status.VOID:
             return ZERO
-        return self.total - self.amount_credited - self.amount_paid
+        return self.total - self.amount_credited - self.amount_paid + self.amount_refunded
+
+    @property
+    def refund_owed(self) -> Decimal:
+        """What the supplier still owes back on this invoice (its credit notes exceed what was left to pay)."""
+        return max(ZERO, -self.balance_due)
 
     @property
     def is_void(self) -> bool:

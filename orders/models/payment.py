@@ -96,6 +96,34 @@ class PaymentAllocation(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_allocation_positive")]
 
 
+class Refund(models.Model):
+    """Money the supplier paid back against a credit note (a credit on an invoice that was already paid).
+
+    Matched to its credit note when recorded (orders.finance.refunds); never deleted. The credit note's
+    and the invoice's ``amount_refunded`` are kept in the same transaction, under their CHECKs.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    credit_note = models.ForeignKey("orders.CreditNote", on_delete=models.PROTECT, related_name="refunds")
+    received_on = models.DateField("date", db_index=True)
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=30, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        indexes = [models.Index(fields=["business", "received_on"])]
+
+    def __str__(self):
+        return f"{self.received_on} refund {self.amount} {self.reference}"
+
+
 class MonthClose(models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveIntegerField()

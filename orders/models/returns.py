@@ -77,6 +77,8 @@ class CreditNote(models.Model):
     tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="USD")
+    # Sum of the refunds received against it (orders.finance.refunds), kept on the row in their transaction.
+    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -88,10 +90,20 @@ class CreditNote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "number"], name="credit_note_number_unique_per_business"),
             models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+            # Two refunds racing for one credit note: the second one past its total fails here.
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("total")),
+                name="credit_note_never_over_refunded",
+            ),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def refund_outstanding(self) -> Decimal:
+        """The credited amount not yet refunded (a refund is only owed where the invoice was overpaid)."""
+        return self.total - self.amount_refunded
 
 
 class CreditNoteLine(models.Model):
