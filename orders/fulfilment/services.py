@@ -111,8 +111,11 @@ def order_charged(order: Order) -> Decimal:
 def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
     """Cancel what has not shipped and release its amount to the budget; shipped lines stay.
 
-    With nothing shipped the order becomes cancelled; with part shipped it becomes shipped (the rest
-    cancelled), so it can still be delivered and invoiced for what went out.
+    The rule after a part shipment: the unshipped remainder is cancelled (``quantity_cancelled``) and its
+    amount goes back through the ledger to the Blanket PO charge, so to the allocation that spent it.
+    The order then ends by what went out: Received when every shipment already has its receipt (the
+    order is complete, part-cancelled), otherwise Shipped, becoming Received with the last receipt.
+    With nothing shipped the order becomes Cancelled.
     """
     locked, lines = _lock(order)
     if locked.status not in (Order.Status.PENDING_APPROVAL, *SHIPPABLE):
@@ -130,8 +133,11 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
         charge = LedgerEntry.objects.filter(order_id=locked.pk, kind=LedgerEntry.Kind.CHARGE).order_by("id").first()
         budget_release(charge=charge, amount=release, acting_user=acting_user,
                        note=f"Order {locked.po_number} cancelled" + (f": {reason}" if reason else ""))
-    shipped_any = any(line.quantity_shipped for line in lines)
-    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
-        "status": Order.Status.SHIPPED if shipped_any else Order.Status.CANCELLED, "cancelled_at": timezone.now(),
-    })
+    now = timezone.now()
+    fields = {"status": Order.Status.CANCELLED, "cancelled_at": now}
+    if any(line.quantity_shipped for line in lines):
+        fields["status"] = Order.Status.SHIPPED
+        if locked.shipments_all_received():
+            fields.update(status=Order.Status.RECEIVED, received_at=now)
+    model_update(instance=locked, acting_user=acting_user, update_fields=True, fields=fields)
     return locked

@@ -78,6 +78,11 @@ class Order(models.Model):
     def ship_to_lines(self):
         return [line for line in self.ship_to.splitlines() if line.strip()]
 
+    def shipments_all_received(self) -> bool:
+        """It has shipped something and every shipment has its receipt (two queries, no lock)."""
+        shipments = self.shipments.all()
+        return shipments.exists() and not shipments.filter(receipt__isnull=True).exists()
+
 
 class OrderLine(models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")

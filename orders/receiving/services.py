@@ -46,11 +46,7 @@ def member_may_receive(*, member: Member, order: Order) -> bool:
 
 def order_fully_received(*, order: Order, lines: list[OrderLine]) -> bool:
     """Everything that will ship has shipped, and every shipment has its receipt."""
-    if any(line.quantity_open for line in lines):
-        return False
-    shipment_ids = set(Shipment.objects.filter(order_id=order.pk).values_list("id", flat=True))
-    received_ids = set(Receipt.objects.filter(order_id=order.pk).values_list("shipment_id", flat=True))
-    return bool(shipment_ids) and shipment_ids <= received_ids
+    return not any(line.quantity_open for line in lines) and order.shipments_all_received()
 
 
 @transaction.atomic
