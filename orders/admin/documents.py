@@ -1,4 +1,4 @@
-"""Staff (Django admin): invoices, and every document of an order one click away.
+"""Staff (Django admin): invoices, every document of an order one click away, and the dock keys (rotate).
 
 The staff views reuse the members' renderers (orders/documents/rendering.py) but look up by id under
 `admin_site.admin_view` (staff only, plus the model's view permission) instead of by member.
@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from orders.admin.readonly import NoAddDeleteMixin, ReadOnlyInline
 from orders.documents.rendering import (
     document_html,
     invoice_document,
@@ -26,7 +27,8 @@ from orders.documents.rendering import (
 )
 from orders.documents.services import InvoiceError, invoice_void
 from orders.documents.views import pdf_response
-from orders.models import Invoice, InvoiceLine, Order, Shipment
+from orders.documents.dock import dock_key_rotate
+from orders.models import DockSigningKey, Invoice, InvoiceLine, Order, Shipment
 
 DOCUMENT_URLS = {
     # name: (object, builder)
@@ -66,19 +68,13 @@ def order_document_links(order: Order) -> SafeString:
 order_document_links.short_description = "Documents"
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    extra = 0
-    can_delete = False
     fields = ("sku", "description", "quantity", "unit_price", "amount")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
     """Invoices are issued by shipping and paid through finance: staff read them, open their documents
     and may void one issued in error; they never add, edit amounts or delete."""
 
@@ -94,12 +90,6 @@ class InvoiceAdmin(SimpleHistoryAdmin):
         "total", "amount_paid", "currency", "status", "created_by", "voided_at", "void_reason", "documents",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="PO #", ordering="order__po_number")
     def po_number(self, obj):
@@ -163,3 +153,21 @@ class InvoiceAdmin(SimpleHistoryAdmin):
             ))
 
         return view
+
+
+@admin.register(DockSigningKey)
+class DockSigningKeyAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
+    """Each business's dock key (the secret is never shown): staff rotate it when a document leaked."""
+
+    list_display = ("business", "version", "rotated_at")
+    search_fields = ("business__name",)
+    list_select_related = ("business",)
+    actions = ["rotate_selected"]
+    readonly_fields = ("business", "version", "rotated_at")
+    fields = readonly_fields
+
+    @admin.action(description="Rotate the dock key of the selected businesses (old QR codes stop verifying)",
+                  permissions=["change"])
+    def rotate_selected(self, request, queryset):
+        rotated = [dock_key_rotate(business_id=key.business_id, acting_user=request.user) for key in queryset.order_by("id")]
+        self.message_user(request, f"{len(rotated)} dock key(s) rotated: QR codes printed before no longer verify.", messages.SUCCESS)

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.models import LedgerEntry
 from orders.admin.documents import order_document_links
+from orders.admin.readonly import NoAddDeleteMixin, ReadOnlyInline
 from orders.fulfilment.forms import ShipmentForm
 from orders.fulfilment.services import (
     ShippingError,
@@ -44,45 +45,31 @@ class ProductAdmin(admin.ModelAdmin):
     list_editable = ["active"]
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["sku", "description", "quantity", "quantity_shipped", "quantity_cancelled", "unit_price", "amount"]
-    readonly_fields = fields
 
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
     fields = ["ship_date", "carrier", "tracking_number", "created_by"]
-    readonly_fields = fields
 
 
 class ApprovalInline(ReadOnlyInline):
     model = Approval
     fields = ["decided_at", "approver", "decision", "reason"]
-    readonly_fields = fields
 
 
 class LedgerInline(ReadOnlyInline):
     model = LedgerEntry
     fk_name = "order"
     fields = ["created_at", "kind", "amount", "budget", "allocation", "over_limit", "note"]
-    readonly_fields = fields
 
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin):
+class OrderAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
+    """Orders come from checkout and are never hard-deleted; staff ship, deliver and cancel them."""
+
     list_display = ["po_number", "business", "group", "buyer", "blanket_po_number", "total", "status", "over_budget", "placed_at"]
     list_filter = ["status", "over_budget", "placed_at", "business"]
     # "=po_number" finds exact numbers fast (index); "po_number" finds partial ones.
@@ -99,15 +86,9 @@ class OrderAdmin(SimpleHistoryAdmin):
     ]
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False  # orders come from checkout
-
     @admin.display(description="Documents")
     def documents(self, obj):
         return order_document_links(obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # orders are never hard-deleted
 
     def get_search_results(self, request, queryset, search_term):
         qs, distinct = super().get_search_results(request, queryset, search_term)
@@ -169,11 +150,12 @@ class OrderAdmin(SimpleHistoryAdmin):
 class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
     fields = ["order_line", "quantity"]
-    readonly_fields = fields
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
+    """Shipments are added through an order's "Add shipment", which checks quantities."""
+
     list_display = ["tracking_number", "carrier", "order", "ship_date", "business"]
     search_fields = ["=tracking_number", "tracking_number", "order__po_number"]
     list_filter = ["carrier", "ship_date"]
@@ -181,9 +163,3 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["business", "order", "carrier", "tracking_number", "ship_date", "created_by", "created_at"]
     fields = readonly_fields
     inlines = [ShipmentLineInline]
-
-    def has_add_permission(self, request):
-        return False  # via an order's "Add shipment", which checks quantities
-
-    def has_delete_permission(self, request, obj=None):
-        return False

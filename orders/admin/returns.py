@@ -1,4 +1,4 @@
-"""Staff (Django admin): approve or refuse buyers' return requests; read credit notes and receipts."""
+"""Staff (Django admin): approve or refuse buyers' return requests; read credit notes, refunds and receipts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from orders.models import CreditNote, CreditNoteLine, Receipt, ReceiptLine, ReturnRequest
+from orders.admin.readonly import NoAddDeleteMixin, ReadOnlyInline, ReadOnlyMixin
+from orders.models import CreditNote, CreditNoteLine, Receipt, ReceiptLine, Refund, ReturnRequest
 from orders.returns.services import ReturnError, return_approve, return_refuse
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(SimpleHistoryAdmin):
+class ReturnRequestAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
     list_display = ("id", "po_number", "business", "sku", "quantity", "reason_display", "status", "requested_at", "credit_note_number")
     list_filter = ("status", "reason", "business")
     search_fields = ("order__po_number", "order_line__sku")
@@ -22,12 +23,6 @@ class ReturnRequestAdmin(SimpleHistoryAdmin):
         "requested_by", "requested_at", "decided_by", "decided_at", "decision_note", "credit_note_number",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="PO #", ordering="order__po_number")
     def po_number(self, obj):
@@ -73,54 +68,33 @@ class ReturnRequestAdmin(SimpleHistoryAdmin):
         self._decide(request, queryset, lambda r: return_refuse(return_request_=r, note=f"Refused by {request.user}", acting_user=request.user), "refused")
 
 
-class CreditNoteLineInline(admin.TabularInline):
+class CreditNoteLineInline(ReadOnlyInline):
     model = CreditNoteLine
-    extra = 0
-    can_delete = False
     fields = ("sku", "description", "quantity", "unit_price", "amount")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(SimpleHistoryAdmin):
-    list_display = ("number", "po_number", "invoice", "business", "issued_on", "total")
+class CreditNoteAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ("number", "po_number", "invoice", "business", "issued_on", "total", "amount_refunded")
     list_filter = ("issued_on", "business")
     search_fields = ("number", "order__po_number", "invoice__number")
     list_select_related = ("order", "invoice", "business")
     inlines = [CreditNoteLineInline]
-    readonly_fields = ("business", "order", "invoice", "return_request", "number", "issued_on", "subtotal", "tax_rate", "tax", "total", "currency", "created_by")
+    readonly_fields = ("business", "order", "invoice", "return_request", "number", "issued_on", "subtotal", "tax_rate", "tax", "total", "amount_refunded", "currency", "created_by")
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="PO #", ordering="order__po_number")
     def po_number(self, obj):
         return obj.order.po_number
 
 
-class ReceiptLineInline(admin.TabularInline):
+class ReceiptLineInline(ReadOnlyInline):
     model = ReceiptLine
-    extra = 0
-    can_delete = False
     fields = ("order_line", "quantity_shipped", "quantity_received", "quantity_damaged", "quantity_missing", "quantity_returned", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(SimpleHistoryAdmin):
+class ReceiptAdmin(NoAddDeleteMixin, SimpleHistoryAdmin):
     """Receipts are recorded by buyers and receivers; staff read them (and their history)."""
 
     list_display = ("id", "order", "shipment", "received_on", "received_by", "business")
@@ -131,8 +105,19 @@ class ReceiptAdmin(SimpleHistoryAdmin):
     readonly_fields = ("business", "order", "shipment", "received_on", "note", "received_by", "created_at", "updated_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Refunds are recorded by finance against a credit note (orders.finance.refunds); staff read them."""
+
+    list_display = ("received_on", "amount", "credit_note", "po_number", "business", "method", "reference")
+    list_filter = ("received_on", "business")
+    search_fields = ("credit_note__number", "credit_note__order__po_number", "reference")
+    list_select_related = ("credit_note__order", "business")
+    readonly_fields = ("business", "credit_note", "received_on", "amount", "method", "reference", "created_by", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description="PO #", ordering="credit_note__order__po_number")
+    def po_number(self, obj):
+        return obj.credit_note.order.po_number

@@ -1,4 +1,4 @@
-"""The invoice list's filter: a django-filter FilterSet over the invoices a member may see."""
+"""The invoice list's filter (a django-filter FilterSet over the invoices a member may see) and the dock key's rotate form."""
 
 from __future__ import annotations
 
@@ -77,3 +77,13 @@ class InvoiceFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, groups, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
         self.filters["group"].queryset = groups
+
+
+class DockKeyRotateForm(forms.Form):
+    """Rotating the dock key breaks every QR code printed before: the admin confirms it on purpose."""
+
+    confirm = forms.BooleanField(
+        label="I understand: every QR code printed before stops verifying at the dock. "
+              "Reprint the packing slips and labels of shipments still on their way.",
+        error_messages={"required": "Tick the box to confirm: old QR codes stop verifying."},
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/credit-notes/<str:credit_note_number>/pdf/", views.CreditNoteDocumentView.as_view(as_pdf=True), name="credit_note_pdf"),
     path("account/invoices/<str:invoice_number>/ubl/", views.InvoiceEInvoiceView.as_view(syntax="ubl"), name="invoice_ubl"),
     path("account/invoices/<str:invoice_number>/factur-x/", views.InvoiceEInvoiceView.as_view(syntax="facturx"), name="invoice_facturx"),
+    path("account/business-settings/dock-qr/", views.DockKeyView.as_view(), name="dock_key"),
     path(SHIPMENT + "packing-slip/", views.PackingSlipView.as_view(), name="packing_slip"),
     path(SHIPMENT + "packing-slip/pdf/", views.PackingSlipView.as_view(as_pdf=True), name="packing_slip_pdf"),
     path(SHIPMENT + "label/", views.ShippingLabelView.as_view(), name="shipping_label"),

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.generic import ListView, View
 
 from orders.access import FINANCE_ROLES, order_visible_to
+from orders.documents.dock import dock_key, dock_key_rotate
+from orders.documents.forms import DockKeyRotateForm
 from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
@@ -29,7 +31,7 @@ from orders.documents.rendering import (
 )
 from orders.documents.selectors import invoice_list
 from orders.models import CreditNote, Invoice, Order, Shipment
-from procurement.tenancy import MemberRequiredMixin
+from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
     """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
@@ -173,3 +175,24 @@ class InvoiceListView(MemberRequiredMixin, ListView):
         context["form"] = self.form
         context["filtered"] = self.form.is_bound and any(self.request.GET.get(k) for k in self.form.fields)
         return context
+
+
+class DockKeyView(BusinessAdminRequiredMixin, View):
+    """Business Settings → Dock QR codes: the key's version and a confirmed Rotate (business admins)."""
+
+    template_name = "orders/documents/dock_key.html"
+
+    def get(self, request):
+        return self._render(DockKeyRotateForm())
+
+    def post(self, request):
+        form = DockKeyRotateForm(request.POST)
+        if not form.is_valid():
+            return self._render(form, status=400)
+        key = dock_key_rotate(business_id=self.business.pk, acting_user=request.user)
+        messages.success(request, f"Dock key rotated (now version {key.version}): QR codes printed before no longer verify. "
+                                  "Reprint the packing slips and labels of shipments still on their way.")
+        return redirect("orders:dock_key")
+
+    def _render(self, form, status=200):
+        return render(self.request, self.template_name, {"form": form, "key": dock_key(self.business.pk)}, status=status)
