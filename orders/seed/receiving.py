@@ -1,4 +1,5 @@
-"""Demo receiving: receipts for shipped orders, one return with its credit note, one three-way mismatch.
+"""Demo receiving: receipts for shipped orders, one return with its credit note, one three-way mismatch,
+and (after the payments) one refund: a return on a paid invoice, its credit note refunded by the supplier.
 
 Idempotent: each step looks for what it would create and does nothing when it is there already.
 Everything goes through the same services the pages use.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from orders.models import CreditNote, Order, Receipt, ReceiptLine, ReturnRequest, Shipment
+from orders.finance.payments import MonthClosedError, payment_record
+from orders.finance.refunds import refund_record
+from orders.models import CreditNote, Invoice, Order, Receipt, ReceiptLine, Refund, ReturnRequest, Shipment
 from orders.receiving.services import LineCount, receipt_record
 from orders.returns.services import return_approve, return_request
 from procurement.models import Business
@@ -73,3 +77,41 @@ def seed_receiving(*, business: Business, stdout=None) -> dict:
         stdout.write(f"Receiving: {made['receipts']} receipts, {made['credit_notes']} credit note, "
                      f"{made['mismatches']} mismatch for {business.name}")
     return made
+
+
+@transaction.atomic
+def seed_refund(*, business: Business, stdout=None) -> int:
+    """One refund: a received line of an invoice paid in full is returned, credited, and the credit refunded.
+
+    Runs after the payments; when no received invoice is paid yet it pays one first (a demo payment).
+    """
+    if Refund.objects.filter(business=business).exists():
+        return 0
+    today = timezone.localdate()
+    lines = (
+        ReceiptLine.objects.filter(business=business, quantity_received__gt=F("quantity_returned"),
+                                   receipt__shipment__invoice__isnull=False, receipt__order__buyer__is_active=True,
+                                   receipt__shipment__invoice__amount_credited=0)
+        .exclude(receipt__shipment__invoice__status=Invoice.Status.VOID)
+        .select_related("receipt__order__buyer__user", "receipt__shipment__invoice__order").order_by("id")
+    )
+    line = lines.filter(receipt__shipment__invoice__status=Invoice.Status.PAID).first() or lines.first()
+    if line is None:
+        return 0
+    invoice = line.receipt.shipment.invoice
+    try:
+        if invoice.balance_due > 0:
+            payment_record(business=business, received_on=today, amount=invoice.balance_due, acting_user=None, method="ACH",
+                           reference=f"ACH {invoice.order.po_number} {invoice.number}", invoices=[invoice],
+                           po_number=invoice.order.po_number, invoice_number=invoice.number, fingerprint=f"seed:refund-pay:{invoice.number}")
+        buyer = line.receipt.order.buyer
+        request = return_request(receipt_line=line, quantity=1, reason=ReturnRequest.Reason.NOT_NEEDED, member=buyer,
+                                 acting_user=buyer.user)
+        credit_note = return_approve(return_request_=request, note="Demo: approved by staff after payment", acting_user=None)
+        refund = refund_record(business=business, credit_note=credit_note, received_on=today, amount=credit_note.total,
+                               acting_user=None, method="ACH", reference=f"REFUND {credit_note.number} {invoice.order.po_number}")
+    except MonthClosedError:
+        return 0
+    if stdout is not None:
+        stdout.write(f"Refund: {refund.amount} against {credit_note.number} (invoice {invoice.number}) for {business.name}")
+    return 1
