@@ -1,12 +1,17 @@
 """The full path in a browser: the buyer receives 2 of 3 items, returns 1, staff approve in admin, the buyer
-sees the credit note with the PO number, finance sees the month reconcile with the credit."""
+sees the credit note with the PO number, finance records the supplier's refund of the credit (the invoice was
+paid before the return) and sees the month reconcile with the credit and the refund."""
 
 import re
 
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from orders.models import CreditNote, ReceiptLine
+from orders.finance.payments import payment_record
+from orders.models import CreditNote, ReceiptLine, Refund
 from procurement.models import User
 from tests.factories import PASSWORD
 from tests.support.browser import browser_login
@@ -22,6 +27,9 @@ def test_receive_return_credit_note_and_reconcile(page, business, group, buyer):
     line = shipment.lines.get()
     finance = finance_member(group, email="finance@example.com")
     User.objects.create_superuser(email="staff@example.com", password=PASSWORD)
+    # The invoice (3 × 10.00) is paid in full before anything comes back: the credit will be owed back.
+    payment_record(business=business, received_on=timezone.localdate(), amount=Decimal("30.00"), acting_user=None,
+                   po_number=order.po_number)
 
     # The buyer receives 2 of the 3 items (one missing).
     browser_login(page, buyer.user.email)
@@ -66,12 +74,24 @@ def test_receive_return_credit_note_and_reconcile(page, business, group, buyer):
     expect(page.locator("#credit-note-number")).to_have_text(credit_note.number)
     expect(page.locator(".po-number-big")).to_have_text(order.po_number)
 
-    # Finance sees the month reconcile: opening + invoiced − credited − paid = closing.
+    # Finance records the supplier's refund of the credit note from the Payments page.
     page.context.clear_cookies()
     browser_login(page, finance.user.email)
     page.wait_for_url("**/account/")
+    page.goto("/account/payments/")
+    page.get_by_role("link", name="Record a refund").click()
+    page.get_by_role("link", name=f"Refund {credit_note.number}").click()
+    expect(page.get_by_label("Credit note number")).to_have_value(credit_note.number)
+    page.get_by_label("Amount").fill("10.00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Refund of 10.00 recorded against credit note {credit_note.number}")).to_be_visible()
+    expect(page.get_by_test_id("refunds").get_by_role("link", name=credit_note.number)).to_be_visible()
+    assert Refund.objects.get().amount == Decimal("10.00")
+
+    # Finance sees the month reconcile: opening + invoiced − credited − paid + refunded = closing.
     page.goto("/account/reconciliation/")
     expect(page.get_by_test_id("credited")).to_contain_text("10.00")
-    expect(page.get_by_test_id("closing")).to_contain_text("20.00")
+    expect(page.get_by_test_id("refunded")).to_contain_text("10.00")
+    expect(page.get_by_test_id("closing")).to_have_text(re.compile(r"^\D*0\.00\D*$"))  # 0 + 30 − 10 − 30 + 10
     page.goto("/account/invoices/")
     expect(page.get_by_role("link", name=credit_note.number)).to_be_visible()
