@@ -61,7 +61,8 @@ def test_refund_settles_the_credit_note_and_the_month_balances(paid_credit, busi
     assert (s.invoiced, s.credited, s.paid, s.refunded, s.refunds_n) == (
         Decimal("39.00"), Decimal("10.00"), Decimal("39.00"), Decimal("10.00"), 1)
     assert s.opening + s.invoiced - s.credited - s.paid + s.refunded == s.closing == s.closing_check == s.opening
-    assert "Refunded,10.00" in reconciliation_csv(business=business, summary=s)
+    csv_text = reconciliation_csv(business=business, summary=s)
+    assert "Refunded,10.00" in csv_text and f"10.00,{paid_credit.number},{paid_credit.order.po_number}" in csv_text
 
 
 def test_refund_in_a_later_month_carries_the_balance(paid_credit, business):

@@ -190,6 +190,15 @@ def month_payments(*, business: Business, year: int, month: int):
     )
 
 
+def month_refunds(*, business: Business, year: int, month: int):
+    start, end = month_bounds(year, month)
+    return (
+        Refund.objects.filter(business=business, received_on__gte=start, received_on__lt=end)
+        .select_related("credit_note__order", "credit_note__invoice")
+        .order_by("received_on", "id")
+    )
+
+
 @transaction.atomic
 def month_close(*, business: Business, year: int, month: int, member: Member, acting_user) -> MonthClose:
     """Lock the month's matches: no payment of the month can be recorded, applied or resolved."""
@@ -237,6 +246,11 @@ def _export_rows(*, business: Business, summary: MonthSummary):
                p.invoice_number, "Overpaid" if p.is_overpaid else p.get_status_display(),
                p.resolved_by.name if p.resolved_by else "",
                timezone.localtime(p.resolved_at).strftime("%Y-%m-%d %H:%M") if p.resolved_at else ""]
+    yield []
+    yield ["Refund date", "Amount", "Credit note", "PO number", "Invoice number", "Method", "Reference"]
+    for r in month_refunds(business=business, year=s.year, month=s.month).iterator(chunk_size=2000):
+        yield [r.received_on, r.amount, r.credit_note.number, r.credit_note.order.po_number, r.credit_note.invoice.number,
+               r.method, r.reference]
 
 
 def reconciliation_csv(*, business: Business, summary: MonthSummary) -> str:
