@@ -20,17 +20,14 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from budgets.models import Allocation, Budget
-from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.models import DailySpend, InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.rollup import SPEND_STATUSES
 from procurement.errors import InvalidInput
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
 from procurement.models import Business
 from procurement.money import MONEY, ZERO, MoneyError, money_parse, money_places
 from procurement.spreadsheets import row_safe
 
-SPEND_STATUSES = [
-    Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
-    Order.Status.RECEIVED,
-]
 DIMENSIONS = {
     "month": "Month",
     "group": "Group",
@@ -78,14 +75,6 @@ def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
     return start, end, errors
 
 
-def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):
-    """Order lines counted as spend: orders placed (not pending, cancelled or rejected) in [start, end]."""
-    return OrderLine.objects.filter(
-        business=business, order__status__in=SPEND_STATUSES,
-        order__placed_at__gte=_day_start(start), order__placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
-    )
-
-
 @dataclass
 class SpendRow:
     label: str
@@ -96,72 +85,57 @@ class SpendRow:
     percent: float = 0.0
 
 
-def orders_in_range(*, business: Business, start: datetime.date, end: datetime.date):
-    """The orders whose lines `lines_in_range` counts."""
-    return Order.objects.filter(
-        business=business, status__in=SPEND_STATUSES,
-        placed_at__gte=_day_start(start), placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
-    )
+def rollup_in_range(*, business: Business, start: datetime.date, end: datetime.date):
+    """The spend roll-up's rows for [start, end]: order lines of orders placed (not pending, cancelled
+    or rejected) on those days, net of approved returns (see orders.rollup)."""
+    return DailySpend.objects.filter(business=business, day__gte=start, day__lte=end).order_by()
 
 
-def _order_counts(*, business: Business, start: datetime.date, end: datetime.date, key) -> dict:
-    """Orders per bucket, counted on the order table: COUNT(DISTINCT) over a million joined lines
-    would sort them all, this counts a few thousand order rows."""
-    orders = orders_in_range(business=business, start=start, end=end)
-    if not isinstance(key, str):
-        orders = orders.annotate(bucket=key)
-        key = "bucket"
-    return dict(orders.order_by().values_list(key).annotate(n=Count("id")))
+_SUMS = dict(amount=Coalesce(Sum("amount"), ZERO), n_lines=Coalesce(Sum("lines"), 0), n_orders=Coalesce(Sum("orders"), 0))
 
 
 def spend_by(*, business: Business, start: datetime.date, end: datetime.date, dimension: str) -> list[SpendRow]:
-    """Two aggregated queries per dimension; each row says how to filter the orders report to it."""
-    qs = lines_in_range(business=business, start=start, end=end)
-    sums = dict(amount=Coalesce(Sum("amount"), ZERO), lines=Count("id"))
+    """One aggregated query over the roll-up per dimension; each row says how to filter the orders report to it.
 
-    def counts(key):
-        return _order_counts(business=business, start=start, end=end, key=key)
-
+    Orders are counted once per order (`orders`), except per category, where an order counts in every
+    category it bought from (`category_orders`).
+    """
+    qs = rollup_in_range(business=business, start=start, end=end)
     rows: list[SpendRow] = []
     if dimension == "month":
-        orders = counts(TruncMonth("placed_at"))
-        for r in qs.annotate(m=TruncMonth("order__placed_at")).values("m").annotate(**sums).order_by("m"):
+        for r in qs.annotate(m=TruncMonth("day")).values("m").annotate(**_SUMS).filter(n_lines__gt=0).order_by("m"):
             first = r["m"].date() if isinstance(r["m"], datetime.datetime) else r["m"]
             nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
             lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
-            rows.append(SpendRow(first.strftime("%b %Y"), r["amount"], orders.get(r["m"], 0), r["lines"],
+            rows.append(SpendRow(first.strftime("%b %Y"), r["amount"], r["n_orders"], r["n_lines"],
                                  {"date_from": lo.isoformat(), "date_to": hi.isoformat()}))
         return _with_percent(rows)
     base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
     if dimension == "group":
-        orders = counts("group_id")
-        values = qs.values("order__group_id", "order__group__name").annotate(**sums).order_by("-amount", "order__group__name")
-        rows = [SpendRow(r["order__group__name"], r["amount"], orders.get(r["order__group_id"], 0), r["lines"], {**base, "group": r["order__group_id"]}) for r in values]
+        values = qs.values("group_id", "group__name").annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "group__name")
+        rows = [SpendRow(r["group__name"], r["amount"], r["n_orders"], r["n_lines"], {**base, "group": r["group_id"]}) for r in values]
     elif dimension == "budget":
-        orders = counts("budget_id")
-        values = qs.values("order__budget_id", "order__budget__name", "order__budget__po_number").annotate(**sums).order_by("-amount")
+        values = qs.values("budget_id", "budget__name", "budget__po_number").annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "budget_id")
         rows = [
             SpendRow(
-                f"{r['order__budget__name']} ({r['order__budget__po_number']})" if r["order__budget_id"] else "No blanket PO",
-                r["amount"], orders.get(r["order__budget_id"], 0), r["lines"], {**base, "budget": r["order__budget_id"] or "none"},
+                f"{r['budget__name']} ({r['budget__po_number']})" if r["budget_id"] else "No blanket PO",
+                r["amount"], r["n_orders"], r["n_lines"], {**base, "budget": r["budget_id"] or "none"},
             )
             for r in values
         ]
     elif dimension == "category":
-        # An order spans categories, so here the order count is distinct over its lines.
-        values = qs.values("product__category_id", "product__category__name").annotate(
-            **sums, orders=Count("order", distinct=True)
-        ).order_by("-amount")
-        rows = [SpendRow(r["product__category__name"], r["amount"], r["orders"], r["lines"], {**base, "category": r["product__category_id"]}) for r in values]
+        values = qs.values("category_id", "category__name").annotate(
+            amount=Coalesce(Sum("amount"), ZERO), n_lines=Coalesce(Sum("lines"), 0), n_orders=Coalesce(Sum("category_orders"), 0)
+        ).filter(n_lines__gt=0).order_by("-amount", "category__name")
+        rows = [SpendRow(r["category__name"], r["amount"], r["n_orders"], r["n_lines"], {**base, "category": r["category_id"]}) for r in values]
     elif dimension == "buyer":
-        orders = counts("buyer_id")
         values = qs.values(
-            "order__buyer_id", "order__buyer__user__first_name", "order__buyer__user__last_name", "order__buyer__user__email"
-        ).annotate(**sums).order_by("-amount")
+            "buyer_id", "buyer__user__first_name", "buyer__user__last_name", "buyer__user__email"
+        ).annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "buyer_id")
         rows = [
             SpendRow(
-                f"{r['order__buyer__user__first_name']} {r['order__buyer__user__last_name']}".strip() or r["order__buyer__user__email"],
-                r["amount"], orders.get(r["order__buyer_id"], 0), r["lines"], {**base, "buyer": r["order__buyer_id"]},
+                f"{r['buyer__user__first_name']} {r['buyer__user__last_name']}".strip() or r["buyer__user__email"],
+                r["amount"], r["n_orders"], r["n_lines"], {**base, "buyer": r["buyer_id"]},
             )
             for r in values
         ]
@@ -179,11 +153,8 @@ def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
 
 
 def spend_total(*, business: Business, start: datetime.date, end: datetime.date) -> dict:
-    totals = lines_in_range(business=business, start=start, end=end).aggregate(
-        amount=Coalesce(Sum("amount"), ZERO), lines=Count("id")
-    )
-    totals["orders"] = orders_in_range(business=business, start=start, end=end).count()
-    return {k: _q(v) for k, v in totals.items()}
+    totals = rollup_in_range(business=business, start=start, end=end).aggregate(**_SUMS)
+    return {"amount": _q(totals["amount"]), "lines": totals["n_lines"], "orders": totals["n_orders"]}
 
 
 # --- Orders report ---------------------------------------------------------------------------------
