@@ -75,11 +75,11 @@ def _order_cells(order: Order, *, sign: int) -> dict[Key, list]:
     return {k: [sign * v for v in cell] for k, cell in cells.items()}
 
 
-def _upsert(cells: dict[Key, list]) -> None:
+def _upsert(cells: dict[Key, list], model=DailySpend) -> None:
     """Add each cell's numbers to its row (created when missing) in key order; drop rows left empty."""
     if not cells:
         return
-    table = connection.ops.quote_name(DailySpend._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     cols = ("business_id", "day", "group_id", "budget_id", "category_id", "buyer_id", *_COLUMNS)
     sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _COLUMNS)
     for with_budget in (True, False):
@@ -105,7 +105,7 @@ def _upsert(cells: dict[Key, list]) -> None:
         for b, day, group_id, budget_id, category_id, buyer_id in cells:
             empty |= Q(day=day, group_id=group_id, budget_id=budget_id, category_id=category_id, buyer_id=buyer_id)
         business_id = next(iter(cells))[0]
-        DailySpend.objects.filter(empty, business_id=business_id, lines=0, orders=0, category_orders=0, amount=ZERO).delete()
+        model.objects.filter(empty, business_id=business_id, lines=0, orders=0, category_orders=0, amount=ZERO).delete()
 
 
 def spend_rollup_apply(*, order: Order, sign: int) -> None:
@@ -140,12 +140,20 @@ def spend_rollup_credit(*, order: Order, amounts: dict[int, Decimal]) -> None:
 # --- Set-based rebuild and the check against the order lines -------------------------------------
 
 
-def _lines_grouped(business_id: int | None):
+def _models(registry=None) -> tuple:
+    """OrderLine, CreditNoteLine and DailySpend: the app's, or a migration's historical ones."""
+    if registry is None:
+        return OrderLine, CreditNoteLine, DailySpend
+    return tuple(registry.get_model("orders", name) for name in ("OrderLine", "CreditNoteLine", "DailySpend"))
+
+
+def _lines_grouped(business_id: int | None, registry=None):
     """The roll-up's rows straight from the order lines (before credit notes), as one GROUP BY query."""
-    lines = OrderLine.objects.filter(order__status__in=SPEND_STATUSES)
+    line_model = _models(registry)[0]
+    lines = line_model.objects.filter(order__status__in=SPEND_STATUSES)
     if business_id is not None:
         lines = lines.filter(business_id=business_id)
-    first_line = ~Exists(OrderLine.objects.filter(order_id=OuterRef("order_id"), id__lt=OuterRef("id")))
+    first_line = ~Exists(line_model.objects.filter(order_id=OuterRef("order_id"), id__lt=OuterRef("id")))
     return (
         lines.annotate(spend_day=TruncDate("order__placed_at", tzinfo=timezone.get_default_timezone()))
         .values("business_id", "spend_day", "order__group_id", "order__budget_id", "product__category_id", "order__buyer_id")
@@ -161,9 +169,9 @@ def _lines_grouped(business_id: int | None):
     )
 
 
-def _credits_grouped(business_id: int | None) -> dict[Key, list]:
+def _credits_grouped(business_id: int | None, registry=None) -> dict[Key, list]:
     """Credit note amounts per roll-up cell (orders that count as spend only), negative."""
-    credits = CreditNoteLine.objects.filter(order_line__order__status__in=SPEND_STATUSES)
+    credits = _models(registry)[1].objects.filter(order_line__order__status__in=SPEND_STATUSES)
     if business_id is not None:
         credits = credits.filter(business_id=business_id)
     rows = (
@@ -178,25 +186,30 @@ def _credits_grouped(business_id: int | None) -> dict[Key, list]:
 
 
 @transaction.atomic
-def spend_rollup_rebuild(*, business_id: int | None = None) -> int:
+def spend_rollup_rebuild(*, business_id: int | None = None, registry=None) -> int:
     """Rebuild the roll-up of one business (or all) from the order lines; returns the rows written.
 
     Set-based: one DELETE, one INSERT ... SELECT ... GROUP BY, then the credit notes (few) as upserts.
     Writers of the same business wait on the rows it rewrites (PostgreSQL locks them in the DELETE),
-    so run it when the business is quiet (after a bulk load, or from cron at night).
+    so run it when the business is quiet (after a bulk load, or from cron at night). `registry`: a
+    migration's apps, so the migration that adds the roll-up fills it from the data already there.
     """
-    existing = DailySpend.objects.all() if business_id is None else DailySpend.objects.filter(business_id=business_id)
+    rollup_model = _models(registry)[2]
+    existing = rollup_model.objects.all() if business_id is None else rollup_model.objects.filter(business_id=business_id)
     existing.delete()
-    sql, params = _lines_grouped(business_id).query.sql_with_params()
-    table = connection.ops.quote_name(DailySpend._meta.db_table)
+    sql, params = _lines_grouped(business_id, registry).query.sql_with_params()
+    table = connection.ops.quote_name(rollup_model._meta.db_table)
     cols = "business_id, day, group_id, budget_id, category_id, buyer_id, amount, lines, orders, category_orders"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({cols}) {sql}", params)  # nosec B608  # the SQL is Django's compiled queryset, values are parameters
     by_business: dict[int, dict[Key, list]] = defaultdict(dict)
-    for key, nums in _credits_grouped(business_id).items():
+    for key, nums in _credits_grouped(business_id, registry).items():
         by_business[key[0]][key] = nums
     for cells in by_business.values():
-        _upsert(cells)
+        _upsert(cells, rollup_model)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")  # fresh planner statistics after a bulk rewrite
     return existing.count()
 
 

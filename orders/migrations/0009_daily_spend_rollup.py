@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'daily spend',
                 'verbose_name_plural': 'daily spend',
+                'indexes': [models.Index(fields=['business', 'day'], name='dailyspend_business_day_idx')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('budget__isnull', False)), fields=('business', 'day', 'group', 'budget', 'category', 'buyer'), name='dailyspend_one_row_per_cell'), models.UniqueConstraint(condition=models.Q(('budget__isnull', True)), fields=('business', 'day', 'group', 'category', 'buyer'), name='dailyspend_one_row_per_cell_no_budget')],
             },
         ),

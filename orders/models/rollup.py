@@ -33,6 +33,9 @@ class DailySpend(models.Model):
         verbose_name_plural = "daily spend"
         # No CHECK on the counts: a roll-up that drifted (rows loaded in bulk without a rebuild) must not
         # make a buyer's cancel fail; `spend_rollup_rebuild --check` reports drift instead.
+        # Analytics reads a business's days in a range; the unique indexes are partial (budget or not),
+        # so the planner cannot use them for that.
+        indexes = [models.Index(fields=["business", "day"], name="dailyspend_business_day_idx")]
         constraints = [
             # NULLs are distinct in a unique index, so "no Blanket PO" has its own partial constraint;
             # the upsert in orders.rollup names the one that applies as its conflict target.
