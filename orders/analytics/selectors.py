@@ -20,11 +20,11 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from budgets.models import Allocation, Budget
-from orders.models import DailySpend, InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.models import Category, DailySpend, InvoiceLine, Order, OrderLine, ShipmentLine
 from orders.rollup import SPEND_STATUSES
 from procurement.errors import InvalidInput
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
-from procurement.models import Business
+from procurement.models import Business, Group, Member
 from procurement.money import MONEY, ZERO, MoneyError, money_parse, money_places
 from procurement.spreadsheets import row_safe
 
@@ -91,57 +91,81 @@ def rollup_in_range(*, business: Business, start: datetime.date, end: datetime.d
     return DailySpend.objects.filter(business=business, day__gte=start, day__lte=end).order_by()
 
 
-_SUMS = dict(amount=Coalesce(Sum("amount"), ZERO), n_lines=Coalesce(Sum("lines"), 0), n_orders=Coalesce(Sum("orders"), 0))
+def _month_label_filters(first: datetime.date, start: datetime.date, end: datetime.date) -> tuple[str, dict]:
+    nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
+    return first.strftime("%b %Y"), {"date_from": lo.isoformat(), "date_to": hi.isoformat()}
+
+
+def spend_summary(*, business: Business, start: datetime.date, end: datetime.date) -> tuple[dict[str, list[SpendRow]], dict]:
+    """Every chart of the Analytics page and its total from one scan of the roll-up (per month and cell),
+    plus one look-up of the names per dimension: ({dimension: rows}, total).
+
+    Orders are counted once per order (`orders`), except per category, where an order counts in every
+    category it bought from (`category_orders`). Each row says how to filter the orders report to it.
+    """
+    cells = list(
+        rollup_in_range(business=business, start=start, end=end)
+        .annotate(m=TruncMonth("day"))
+        .values("m", "group_id", "budget_id", "category_id", "buyer_id")
+        .annotate(a=Sum("amount"), n=Sum("lines"), o=Sum("orders"), co=Sum("category_orders"))
+        .filter(n__gt=0)
+    )
+    buckets: dict[str, dict] = {d: {} for d in DIMENSIONS}
+    total = {"amount": ZERO, "lines": 0, "orders": 0}
+    for c in cells:
+        m = c["m"].date() if isinstance(c["m"], datetime.datetime) else c["m"]
+        for dimension, key in (("month", m), ("group", c["group_id"]), ("budget", c["budget_id"]),
+                               ("category", c["category_id"]), ("buyer", c["buyer_id"])):
+            bucket = buckets[dimension].setdefault(key, [ZERO, 0, 0])
+            bucket[0] += c["a"]
+            bucket[1] += c["n"]
+            bucket[2] += c["co"] if dimension == "category" else c["o"]
+        total["amount"] += c["a"]
+        total["lines"] += c["n"]
+        total["orders"] += c["o"]
+    total["amount"] = _q(total["amount"])
+
+    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    groups = dict(Group.objects.filter(pk__in=list(buckets["group"])).values_list("pk", "name"))
+    budgets = {pk: f"{name} ({po})" for pk, name, po in
+               Budget.objects.filter(pk__in=[k for k in buckets["budget"] if k]).values_list("pk", "name", "po_number")}
+    categories = dict(Category.objects.filter(pk__in=list(buckets["category"])).values_list("pk", "name"))
+    buyers = {
+        pk: f"{first} {last}".strip() or email
+        for pk, first, last, email in Member.objects.filter(pk__in=list(buckets["buyer"]))
+        .values_list("pk", "user__first_name", "user__last_name", "user__email")
+    }
+    out: dict[str, list[SpendRow]] = {}
+    for dimension, bucket in buckets.items():
+        rows = []
+        for key, (amount, lines, orders) in bucket.items():
+            if dimension == "month":
+                label, filters = _month_label_filters(key, start, end)
+            elif dimension == "group":
+                label, filters = groups.get(key, ""), {**base, "group": key}
+            elif dimension == "budget":
+                label, filters = budgets.get(key, "No blanket PO"), {**base, "budget": key or "none"}
+            elif dimension == "category":
+                label, filters = categories.get(key, ""), {**base, "category": key}
+            else:
+                label, filters = buyers.get(key, ""), {**base, "buyer": key}
+            rows.append((key, SpendRow(label, amount, orders, lines, filters)))
+        if dimension == "month":
+            rows.sort(key=lambda kr: kr[0])
+        elif dimension in ("group", "category"):
+            rows.sort(key=lambda kr: (-kr[1].amount, kr[1].label))
+        else:
+            rows.sort(key=lambda kr: (-kr[1].amount, kr[0] or 0))
+        out[dimension] = _with_percent([r for _, r in rows])
+    return out, total
 
 
 def spend_by(*, business: Business, start: datetime.date, end: datetime.date, dimension: str) -> list[SpendRow]:
-    """One aggregated query over the roll-up per dimension; each row says how to filter the orders report to it.
-
-    Orders are counted once per order (`orders`), except per category, where an order counts in every
-    category it bought from (`category_orders`).
-    """
-    qs = rollup_in_range(business=business, start=start, end=end)
-    rows: list[SpendRow] = []
-    if dimension == "month":
-        for r in qs.annotate(m=TruncMonth("day")).values("m").annotate(**_SUMS).filter(n_lines__gt=0).order_by("m"):
-            first = r["m"].date() if isinstance(r["m"], datetime.datetime) else r["m"]
-            nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
-            rows.append(SpendRow(first.strftime("%b %Y"), r["amount"], r["n_orders"], r["n_lines"],
-                                 {"date_from": lo.isoformat(), "date_to": hi.isoformat()}))
-        return _with_percent(rows)
-    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
-    if dimension == "group":
-        values = qs.values("group_id", "group__name").annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "group__name")
-        rows = [SpendRow(r["group__name"], r["amount"], r["n_orders"], r["n_lines"], {**base, "group": r["group_id"]}) for r in values]
-    elif dimension == "budget":
-        values = qs.values("budget_id", "budget__name", "budget__po_number").annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "budget_id")
-        rows = [
-            SpendRow(
-                f"{r['budget__name']} ({r['budget__po_number']})" if r["budget_id"] else "No blanket PO",
-                r["amount"], r["n_orders"], r["n_lines"], {**base, "budget": r["budget_id"] or "none"},
-            )
-            for r in values
-        ]
-    elif dimension == "category":
-        values = qs.values("category_id", "category__name").annotate(
-            amount=Coalesce(Sum("amount"), ZERO), n_lines=Coalesce(Sum("lines"), 0), n_orders=Coalesce(Sum("category_orders"), 0)
-        ).filter(n_lines__gt=0).order_by("-amount", "category__name")
-        rows = [SpendRow(r["category__name"], r["amount"], r["n_orders"], r["n_lines"], {**base, "category": r["category_id"]}) for r in values]
-    elif dimension == "buyer":
-        values = qs.values(
-            "buyer_id", "buyer__user__first_name", "buyer__user__last_name", "buyer__user__email"
-        ).annotate(**_SUMS).filter(n_lines__gt=0).order_by("-amount", "buyer_id")
-        rows = [
-            SpendRow(
-                f"{r['buyer__user__first_name']} {r['buyer__user__last_name']}".strip() or r["buyer__user__email"],
-                r["amount"], r["n_orders"], r["n_lines"], {**base, "buyer": r["buyer_id"]},
-            )
-            for r in values
-        ]
-    else:
+    """One chart of `spend_summary` (the page asks for all of them at once)."""
+    if dimension not in DIMENSIONS:
         raise ValueError(dimension)
-    return _with_percent(rows)
+    return spend_summary(business=business, start=start, end=end)[0][dimension]
 
 
 def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
@@ -153,8 +177,7 @@ def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
 
 
 def spend_total(*, business: Business, start: datetime.date, end: datetime.date) -> dict:
-    totals = rollup_in_range(business=business, start=start, end=end).aggregate(**_SUMS)
-    return {"amount": _q(totals["amount"]), "lines": totals["n_lines"], "orders": totals["n_orders"]}
+    return spend_summary(business=business, start=start, end=end)[1]
 
 
 # --- Orders report ---------------------------------------------------------------------------------
