@@ -130,7 +130,7 @@ class Budget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "po_number"], name="budget_po_number_unique_per_business"),
             # The backstop behind the series lock: each period of a series is opened once.
-            models.UniqueConstraint(fields=["series", "period_index"], name="budget_one_row_per_series_period"),
+            models.UniqueConstraint(fields=["series", "period_index", "business"], name="budget_one_row_per_series_period"),
             models.CheckConstraint(
                 condition=Q(series__isnull=True, period_index__isnull=True) | Q(series__isnull=False, period_index__isnull=False),
                 name="budget_series_has_period_index",
@@ -179,7 +179,7 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["budget", "member__user__first_name", "member__user__last_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["budget", "member"], name="allocation_one_per_member"),
+            models.UniqueConstraint(fields=["budget", "member", "business"], name="allocation_one_per_member"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="allocation_amount_non_negative"),
             models.CheckConstraint(condition=Q(spent__gte=0), name="allocation_spent_non_negative"),
         ]

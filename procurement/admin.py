@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Address, Business, Counter, Group, GroupMembership, Member, User
@@ -86,8 +88,27 @@ class MemberAdmin(SimpleHistoryAdmin):
         return obj.user.get_full_name()
 
 
+class GroupMembershipFormSet(BaseInlineFormSet):
+    """One row per (member, role) in the group. The unique constraint includes `business` (Citus), which
+    is not a form field, so ModelForm would skip it; the inline shows all of the group's rows, so this
+    check sees every duplicate before the database would refuse it."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("member"):
+                continue
+            key = (data["member"].pk, data.get("role"))
+            if key in seen:
+                raise ValidationError(f"{data['member']} has the role {data.get('role')} in this group twice.")
+            seen.add(key)
+
+
 class GroupMembershipInline(admin.TabularInline):
     model = GroupMembership
+    formset = GroupMembershipFormSet
     fields = ("member", "role")
     raw_id_fields = ("member",)
     extra = 0

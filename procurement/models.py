@@ -227,7 +227,7 @@ class GroupMembership(models.Model):
     class Meta:
         ordering = ["group__name", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "member", "role"], name="membership_role_unique"),
+            models.UniqueConstraint(fields=["group", "member", "role", "business"], name="membership_role_unique"),
         ]
 
     def __str__(self):

@@ -20,17 +20,14 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from budgets.models import Allocation, Budget
-from orders.models import InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.models import Category, DailySpend, InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.rollup import SPEND_STATUSES
 from procurement.errors import InvalidInput
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
-from procurement.models import Business
+from procurement.models import Business, Group, Member
 from procurement.money import MONEY, ZERO, MoneyError, money_parse, money_places
 from procurement.spreadsheets import row_safe
 
-SPEND_STATUSES = [
-    Order.Status.PLACED, Order.Status.PARTLY_SHIPPED, Order.Status.SHIPPED, Order.Status.DELIVERED,
-    Order.Status.RECEIVED,
-]
 DIMENSIONS = {
     "month": "Month",
     "group": "Group",
@@ -78,14 +75,6 @@ def date_range(*, data) -> tuple[datetime.date, datetime.date, list[str]]:
     return start, end, errors
 
 
-def lines_in_range(*, business: Business, start: datetime.date, end: datetime.date):
-    """Order lines counted as spend: orders placed (not pending, cancelled or rejected) in [start, end]."""
-    return OrderLine.objects.filter(
-        business=business, order__status__in=SPEND_STATUSES,
-        order__placed_at__gte=_day_start(start), order__placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
-    )
-
-
 @dataclass
 class SpendRow:
     label: str
@@ -96,78 +85,87 @@ class SpendRow:
     percent: float = 0.0
 
 
-def orders_in_range(*, business: Business, start: datetime.date, end: datetime.date):
-    """The orders whose lines `lines_in_range` counts."""
-    return Order.objects.filter(
-        business=business, status__in=SPEND_STATUSES,
-        placed_at__gte=_day_start(start), placed_at__lt=_day_start(end + datetime.timedelta(days=1)),
+def rollup_in_range(*, business: Business, start: datetime.date, end: datetime.date):
+    """The spend roll-up's rows for [start, end]: order lines of orders placed (not pending, cancelled
+    or rejected) on those days, net of approved returns (see orders.rollup)."""
+    return DailySpend.objects.filter(business=business, day__gte=start, day__lte=end).order_by()
+
+
+def _month_label_filters(first: datetime.date, start: datetime.date, end: datetime.date) -> tuple[str, dict]:
+    nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
+    return first.strftime("%b %Y"), {"date_from": lo.isoformat(), "date_to": hi.isoformat()}
+
+
+def spend_summary(*, business: Business, start: datetime.date, end: datetime.date) -> tuple[dict[str, list[SpendRow]], dict]:
+    """Every chart of the Analytics page and its total from one scan of the roll-up (per month and cell),
+    plus one look-up of the names per dimension: ({dimension: rows}, total).
+
+    Orders are counted once per order (`orders`), except per category, where an order counts in every
+    category it bought from (`category_orders`). Each row says how to filter the orders report to it.
+    """
+    cells = list(
+        rollup_in_range(business=business, start=start, end=end)
+        .annotate(m=TruncMonth("day"))
+        .values("m", "group_id", "budget_id", "category_id", "buyer_id")
+        .annotate(a=Sum("amount"), n=Sum("lines"), o=Sum("orders"), co=Sum("category_orders"))
+        .filter(n__gt=0)
     )
+    buckets: dict[str, dict] = {d: {} for d in DIMENSIONS}
+    total = {"amount": ZERO, "lines": 0, "orders": 0}
+    for c in cells:
+        m = c["m"].date() if isinstance(c["m"], datetime.datetime) else c["m"]
+        for dimension, key in (("month", m), ("group", c["group_id"]), ("budget", c["budget_id"]),
+                               ("category", c["category_id"]), ("buyer", c["buyer_id"])):
+            bucket = buckets[dimension].setdefault(key, [ZERO, 0, 0])
+            bucket[0] += c["a"]
+            bucket[1] += c["n"]
+            bucket[2] += c["co"] if dimension == "category" else c["o"]
+        total["amount"] += c["a"]
+        total["lines"] += c["n"]
+        total["orders"] += c["o"]
+    total["amount"] = _q(total["amount"])
 
-
-def _order_counts(*, business: Business, start: datetime.date, end: datetime.date, key) -> dict:
-    """Orders per bucket, counted on the order table: COUNT(DISTINCT) over a million joined lines
-    would sort them all, this counts a few thousand order rows."""
-    orders = orders_in_range(business=business, start=start, end=end)
-    if not isinstance(key, str):
-        orders = orders.annotate(bucket=key)
-        key = "bucket"
-    return dict(orders.order_by().values_list(key).annotate(n=Count("id")))
+    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    groups = dict(Group.objects.filter(pk__in=list(buckets["group"])).values_list("pk", "name"))
+    budgets = {pk: f"{name} ({po})" for pk, name, po in
+               Budget.objects.filter(pk__in=[k for k in buckets["budget"] if k]).values_list("pk", "name", "po_number")}
+    categories = dict(Category.objects.filter(pk__in=list(buckets["category"])).values_list("pk", "name"))
+    buyers = {
+        pk: f"{first} {last}".strip() or email
+        for pk, first, last, email in Member.objects.filter(pk__in=list(buckets["buyer"]))
+        .values_list("pk", "user__first_name", "user__last_name", "user__email")
+    }
+    out: dict[str, list[SpendRow]] = {}
+    for dimension, bucket in buckets.items():
+        rows = []
+        for key, (amount, lines, orders) in bucket.items():
+            if dimension == "month":
+                label, filters = _month_label_filters(key, start, end)
+            elif dimension == "group":
+                label, filters = groups.get(key, ""), {**base, "group": key}
+            elif dimension == "budget":
+                label, filters = budgets.get(key, "No blanket PO"), {**base, "budget": key or "none"}
+            elif dimension == "category":
+                label, filters = categories.get(key, ""), {**base, "category": key}
+            else:
+                label, filters = buyers.get(key, ""), {**base, "buyer": key}
+            rows.append((key, SpendRow(label, amount, orders, lines, filters)))
+        if dimension == "month":
+            rows.sort(key=lambda kr: kr[0])
+        elif dimension in ("group", "category"):
+            rows.sort(key=lambda kr: (-kr[1].amount, kr[1].label))
+        else:
+            rows.sort(key=lambda kr: (-kr[1].amount, kr[0] or 0))
+        out[dimension] = _with_percent([r for _, r in rows])
+    return out, total
 
 
 def spend_by(*, business: Business, start: datetime.date, end: datetime.date, dimension: str) -> list[SpendRow]:
-    """Two aggregated queries per dimension; each row says how to filter the orders report to it."""
-    qs = lines_in_range(business=business, start=start, end=end)
-    sums = dict(amount=Coalesce(Sum("amount"), ZERO), lines=Count("id"))
-
-    def counts(key):
-        return _order_counts(business=business, start=start, end=end, key=key)
-
-    rows: list[SpendRow] = []
-    if dimension == "month":
-        orders = counts(TruncMonth("placed_at"))
-        for r in qs.annotate(m=TruncMonth("order__placed_at")).values("m").annotate(**sums).order_by("m"):
-            first = r["m"].date() if isinstance(r["m"], datetime.datetime) else r["m"]
-            nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            lo, hi = max(first, start), min(nxt - datetime.timedelta(days=1), end)
-            rows.append(SpendRow(first.strftime("%b %Y"), r["amount"], orders.get(r["m"], 0), r["lines"],
-                                 {"date_from": lo.isoformat(), "date_to": hi.isoformat()}))
-        return _with_percent(rows)
-    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
-    if dimension == "group":
-        orders = counts("group_id")
-        values = qs.values("order__group_id", "order__group__name").annotate(**sums).order_by("-amount", "order__group__name")
-        rows = [SpendRow(r["order__group__name"], r["amount"], orders.get(r["order__group_id"], 0), r["lines"], {**base, "group": r["order__group_id"]}) for r in values]
-    elif dimension == "budget":
-        orders = counts("budget_id")
-        values = qs.values("order__budget_id", "order__budget__name", "order__budget__po_number").annotate(**sums).order_by("-amount")
-        rows = [
-            SpendRow(
-                f"{r['order__budget__name']} ({r['order__budget__po_number']})" if r["order__budget_id"] else "No blanket PO",
-                r["amount"], orders.get(r["order__budget_id"], 0), r["lines"], {**base, "budget": r["order__budget_id"] or "none"},
-            )
-            for r in values
-        ]
-    elif dimension == "category":
-        # An order spans categories, so here the order count is distinct over its lines.
-        values = qs.values("product__category_id", "product__category__name").annotate(
-            **sums, orders=Count("order", distinct=True)
-        ).order_by("-amount")
-        rows = [SpendRow(r["product__category__name"], r["amount"], r["orders"], r["lines"], {**base, "category": r["product__category_id"]}) for r in values]
-    elif dimension == "buyer":
-        orders = counts("buyer_id")
-        values = qs.values(
-            "order__buyer_id", "order__buyer__user__first_name", "order__buyer__user__last_name", "order__buyer__user__email"
-        ).annotate(**sums).order_by("-amount")
-        rows = [
-            SpendRow(
-                f"{r['order__buyer__user__first_name']} {r['order__buyer__user__last_name']}".strip() or r["order__buyer__user__email"],
-                r["amount"], orders.get(r["order__buyer_id"], 0), r["lines"], {**base, "buyer": r["order__buyer_id"]},
-            )
-            for r in values
-        ]
-    else:
+    """One chart of `spend_summary` (the page asks for all of them at once)."""
+    if dimension not in DIMENSIONS:
         raise ValueError(dimension)
-    return _with_percent(rows)
+    return spend_summary(business=business, start=start, end=end)[0][dimension]
 
 
 def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
@@ -179,11 +177,7 @@ def _with_percent(rows: list[SpendRow]) -> list[SpendRow]:
 
 
 def spend_total(*, business: Business, start: datetime.date, end: datetime.date) -> dict:
-    totals = lines_in_range(business=business, start=start, end=end).aggregate(
-        amount=Coalesce(Sum("amount"), ZERO), lines=Count("id")
-    )
-    totals["orders"] = orders_in_range(business=business, start=start, end=end).count()
-    return {k: _q(v) for k, v in totals.items()}
+    return spend_summary(business=business, start=start, end=end)[1]
 
 
 # --- Orders report ---------------------------------------------------------------------------------

@@ -34,12 +34,12 @@ class AnalyticsView(FinanceMixin, TemplateView):
             messages.error(self.request, e)
         report = reverse("orders:orders_report")
         charts = []
+        by_dimension, total = analytics.spend_summary(business=self.business, start=start, end=end)
         for key, title in analytics.DIMENSIONS.items():
-            rows = analytics.spend_by(business=self.business, start=start, end=end, dimension=key)
+            rows = by_dimension[key]
             for r in rows:
                 r.url = f"{report}?{urlencode({**r.filters, 'status': 'spend'})}"
             charts.append({"key": key, "title": f"Spend by {title.lower() if key != 'budget' else title}", "rows": rows})
-        total = analytics.spend_total(business=self.business, start=start, end=end)
         total_url = f"{report}?{urlencode({'date_from': start.isoformat(), 'date_to': end.isoformat(), 'status': 'spend'})}"
         return super().get_context_data(charts=charts, start=start, end=end, total=total, total_url=total_url, **kwargs)
 

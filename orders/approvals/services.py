@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
 from orders.models import Approval, Order
+from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import GroupMembership, Member
@@ -76,6 +77,7 @@ def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
     })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.APPROVED)
+    spend_rollup_status_changed(order=locked, before=Order.Status.PENDING_APPROVAL, after=locked.status)  # roll-up hook
     webhook_emit(business=locked.business_id, event=Event.ORDER_APPROVED, payload=_payload(locked))
     return locked
 
@@ -92,5 +94,6 @@ def order_reject(*, order: Order, approver: Member, reason: str, acting_user) ->
     })
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.REJECTED, reason=reason)
+    spend_rollup_status_changed(order=locked, before=Order.Status.PENDING_APPROVAL, after=locked.status)  # roll-up hook
     webhook_emit(business=locked.business_id, event=Event.ORDER_REJECTED, payload={**_payload(locked), "reason": reason})
     return locked

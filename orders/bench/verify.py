@@ -4,6 +4,7 @@
 - no PO number and no invoice number repeats within a business;
 - the ledger equals the budgets' and allocations' `spent` (charges minus releases; rollover transfers
   move a budget's amount, not its spent);
+- the spend roll-up (Business Analytics' source) equals the aggregate of the order lines and credit notes;
 - the counters are at or above the highest numbers issued: the business PO counter against every
   number its patterns generated, each Blanket PO's release count against its releases, the invoice
   counter against the invoice numbers.
@@ -19,7 +20,8 @@ from django.db import connection
 from django.db.models import F
 
 from budgets.models import Budget
-from orders.models import Invoice, Order
+from orders.models import DailySpend, Invoice, Order
+from orders.rollup import spend_rollup_differences
 from procurement.models import Business, Counter, Group
 from procurement.numbering.counters import BUSINESS_WIDE
 from procurement.numbering.patterns import INVOICE_NUMBER_PATTERN, blanket_release_prefix, pattern_parse
@@ -152,5 +154,13 @@ def check_counters() -> list[Check]:
     return out
 
 
+def check_spend_rollup() -> Check:
+    """The spend roll-up (what Analytics reads) equals the order lines' aggregate, to the cent."""
+    wrong = spend_rollup_differences()
+    n = DailySpend.objects.count()
+    return Check("spend roll-up equals the order lines", not wrong,
+                 f"{n} roll-up rows checked" + (f"; differ (cell, stored, expected): {wrong}" if wrong else ""))
+
+
 def verify_all() -> list[Check]:
-    return [check_overspend(), *check_duplicates(), *check_ledger(), *check_counters()]
+    return [check_overspend(), *check_duplicates(), *check_ledger(), *check_counters(), check_spend_rollup()]

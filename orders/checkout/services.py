@@ -25,6 +25,7 @@ from budgets.models import Budget
 from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
 from orders.models import CartItem, Order, OrderLine
+from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
@@ -197,6 +198,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         )
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
+    spend_rollup_status_changed(order=order, before=None, after=order.status)  # roll-up hook: last lock (7)
     webhook_emit(business=business, event=Event.ORDER_PLACED, payload=order_event_payload(order))
     return PlaceResult(order, True)
 

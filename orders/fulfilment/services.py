@@ -15,6 +15,7 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import CENT, ZERO
@@ -52,6 +53,7 @@ def shipment_create(
     locked, lines = _lock(order)
     if locked.status not in SHIPPABLE:
         raise ShippingError(f"Order {locked.po_number} is {locked.get_status_display().lower()}; it cannot ship.")
+    before = locked.status
     by_id = {line.pk: line for line in lines}
     wanted = {int(k): int(v) for k, v in quantities.items() if int(v or 0) != 0}
     if not wanted:
@@ -84,6 +86,7 @@ def shipment_create(
         "ship_date": ship_date.isoformat(), "lines": [{"sku": by_id[i].sku, "quantity": q} for i, q in sorted(wanted.items())],
     })
     invoice_issue(shipment=shipment, acting_user=acting_user)
+    spend_rollup_status_changed(order=locked, before=before, after=locked.status)  # roll-up hook: last lock (7)
     return shipment
 
 
@@ -120,6 +123,7 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
     locked, lines = _lock(order)
     if locked.status not in (Order.Status.PENDING_APPROVAL, *SHIPPABLE):
         raise ShippingError(f"Order {locked.po_number} is {locked.get_status_display().lower()}; it cannot be cancelled.")
+    before = locked.status
     unshipped = ZERO
     for line in lines:
         open_qty = line.quantity_open
@@ -140,4 +144,5 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
         if locked.shipments_all_received():
             fields.update(status=Order.Status.RECEIVED, received_at=now)
     model_update(instance=locked, acting_user=acting_user, update_fields=True, fields=fields)
+    spend_rollup_status_changed(order=locked, before=before, after=locked.status)  # roll-up hook: last lock (7)
     return locked

@@ -51,6 +51,6 @@ class CartItem(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "product"], name="cart_one_row_per_product"),
+            models.UniqueConstraint(fields=["member", "product", "business"], name="cart_one_row_per_product"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_quantity_positive"),
         ]

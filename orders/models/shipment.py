@@ -39,5 +39,5 @@ class ShipmentLine(models.Model):
         ordering = ["shipment", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="shipmentline_quantity_positive"),
-            models.UniqueConstraint(fields=["shipment", "order_line"], name="shipmentline_once_per_line"),
+            models.UniqueConstraint(fields=["shipment", "order_line", "business"], name="shipmentline_once_per_line"),
         ]

@@ -19,6 +19,7 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_line_amount, invoice_tax
 from orders.models import CreditNote, CreditNoteLine, Invoice, Order, ReceiptLine, ReturnRequest
+from orders.rollup import spend_rollup_credit
 from procurement.errors import ApplicationError
 from procurement.models import Member
 from procurement.numbering.services import credit_note_number_next
@@ -139,6 +140,7 @@ def return_approve(*, return_request_: ReturnRequest, note: str = "", acting_use
         business_id=order.business_id, credit_note=credit_note, order_line=order_line, sku=order_line.sku,
         description=order_line.description, quantity=locked.quantity, unit_price=order_line.unit_price, amount=amount,
     )
+    spend_rollup_credit(order=order, amounts={order_line.pk: amount})  # roll-up hook: last lock (7)
     return credit_note
 
 

@@ -59,4 +59,8 @@ def bulk_order_lines(*, group, buyer, products, orders: int, lines_per_order: in
                                    description=product.name, quantity=qty, unit_price=product.unit_price,
                                    amount=product.unit_price * qty))
     OrderLine.objects.bulk_create(lines, batch_size=5000)
+    # Bulk rows skip the services' roll-up hooks: rebuild the business's roll-up as the seeder does.
+    from orders.rollup import spend_rollup_rebuild
+
+    spend_rollup_rebuild(business_id=business.pk)
     return made

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from budgets.seed import seed_budgets, seed_recurring_budget
 from orders.seed.finance import seed_payments
-from orders.seed.orders import seed_catalog, seed_invoices, seed_orders
+from orders.seed.orders import seed_catalog, seed_invoices, seed_orders, seed_spend_rollup
 from orders.seed.receiving import seed_receiving, seed_refund
 from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         seed_refund(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)
+        # The bulk seeders write rows without the services, so the spend roll-up is rebuilt set-based.
+        seed_spend_rollup(stdout=self.stdout)
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins for {acme.name} (password \"{DEMO_PASSWORD}\" for all):"))
