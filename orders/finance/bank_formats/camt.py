@@ -98,15 +98,22 @@ def _remittance(tx) -> list[str]:
     return out
 
 
+def _at(el, path: str, numbers: tuple[int, int]) -> str:
+    """"Line N (statement s, entry e)" for the element at `path` (the entry's own line without it)."""
+    found = el.find(path)
+    return where((found.sourceline if found is not None else None) or el.sourceline or 0, *numbers)
+
+
 def _tx_reference(tx) -> str:
     return clean_text(_party_name(tx), *_remittance(tx), _text(tx, "Refs/EndToEndId"))
 
 
-def _tx_amount(tx):
+def _tx_amount(tx) -> str | None:
+    """The path of a transaction's own amount, if it has one."""
     for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
         node = tx.find(path)
         if node is not None and (node.text or "").strip():
-            return node.text.strip()
+            return path
     return None
 
 
@@ -141,11 +148,13 @@ def _entry(ntry, numbers: tuple[int, int], account: str, fingerprint: Fingerprin
         errors.append(f"{place}: CdtDbtInd is “{direction[:10]}”, expected CRDT or DBIT.")
         return []
     n_errors = len(errors)
-    amount = amount_check(_text(ntry, "Amt") or None, place, errors)
+    amount = amount_check(_text(ntry, "Amt") or None, _at(ntry, "Amt", numbers), errors)
     booked_on, raw = _date(ntry, "BookgDt")
+    date_path = "BookgDt"
     if booked_on is None:
         booked_on, raw = _date(ntry, "ValDt")
-    booked_on = date_check(booked_on, raw or "(no BookgDt or ValDt)", place, errors)
+        date_path = "ValDt"
+    booked_on = date_check(booked_on, raw or "(no BookgDt or ValDt)", _at(ntry, date_path, numbers), errors)
     if len(errors) > n_errors:
         return []
     status = (_text(ntry, "Sts/Cd") or _text(ntry, "Sts") or "BOOK").upper()
@@ -167,11 +176,9 @@ def _entry(ntry, numbers: tuple[int, int], account: str, fingerprint: Fingerprin
     # A batch credit whose transactions each carry their own amount becomes one payment per transaction.
     split = []
     if booked and len(txs) > 1:
-        amounts = [_tx_amount(tx) for tx in txs]
-        if all(amounts):
-            parts = []
-            for tx, raw_amount in zip(txs, amounts):
-                parts.append(amount_check(raw_amount, where(tx.sourceline or line, *numbers), errors))
+        paths = [_tx_amount(tx) for tx in txs]
+        if all(paths):
+            parts = [amount_check(_text(tx, path), _at(tx, path, numbers), errors) for tx, path in zip(txs, paths)]
             if all(parts) and sum(parts, Decimal(0)) == amount:
                 split = list(zip(txs, parts))
     if split:

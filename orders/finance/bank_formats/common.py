@@ -58,6 +58,9 @@ def amount_check(raw, place: str, errors: list[str]) -> Decimal | None:
     Accepts a decimal comma ("1234,56", as MT940 and many European exports write amounts).
     """
     text = str(raw if raw is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        errors.append(f"{place}: no amount.")
+        return None
     if re.fullmatch(r"[-+]?\d+,\d*", text):
         text = text.replace(",", ".")
     if text.endswith("."):

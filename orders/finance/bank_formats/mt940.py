@@ -156,16 +156,13 @@ def _check_lines(text: str, block: str, offset: int, s_no: int, errors: list[str
         end = matches[i + 1].start() if i + 1 < len(matches) else len(block)
         value = "\n".join(x for x in block[m.end() : end].strip().split("\n") if x.strip())
         found = _STATEMENT_LINE.match(value)
-        if not found:
+        if not found or not found.group("id"):  # no type code: the amount ran into something else
             errors.append(f"{place}: “{value.splitlines()[0][:40] if value else ''}” is not an MT940 statement line "
                           "(date, C/D mark, amount, type).")
             continue
         month, day = int(found.group("month")), int(found.group("day"))
         if not (1 <= month <= 12 and 1 <= day <= 31):
             errors.append(f"{place}: “{value[:6]}” is not a date (YYMMDD).")
-            continue
-        if not found.group("id"):
-            errors.append(f"{place}: the statement line has no transaction type (e.g. NTRF).")
             continue
         mark = found.group("status").upper()
         amount = amount_check(found.group("amount"), place, errors)

@@ -48,8 +48,11 @@ def _body(text: str) -> str:
 
 def _tree(text: str):
     builder = TreeBuilder()
+    body = _body(text)
+    if not body.rstrip().endswith("</OFX>"):
+        raise StatementFormatError(["The OFX is malformed (it does not end with </OFX>); the file may be cut off. Download it again."])
     try:
-        builder.feed(_body(text))
+        builder.feed(body)
         root = builder.close()
     except (ParseError, AssertionError, IndexError) as exc:
         detail = str(exc).split(" in ")[0][:120] or "missing end tags"
@@ -81,7 +84,7 @@ def ofx_parse(text: str) -> list[BankEntry]:
     statements = [el for el in root.iter() if el.tag in ("STMTRS", "CCSTMTRS")]
     if not statements:
         raise StatementFormatError(["The OFX file holds no bank or credit card statement (STMTRS)."])
-    offsets = [m.start() for m in re.finditer(r"<STMTTRN>", text)]
+    offsets = [m.start() for m in re.finditer(r"<STMTTRN>", text)] + [len(text)]
     errors: list[str] = []
     entries: list[BankEntry] = []
     fingerprint = Fingerprints("ofx")
@@ -89,14 +92,20 @@ def ofx_parse(text: str) -> list[BankEntry]:
     for s_no, stmt in enumerate(statements, start=1):
         account = _text(stmt, "BANKACCTFROM/ACCTID") or _text(stmt, "CCACCTFROM/ACCTID")
         for e_no, trn in enumerate(stmt.iter("STMTTRN"), start=1):
-            line = line_of(text, offsets[n]) if n < len(offsets) else 0
+            span = (offsets[n], offsets[n + 1]) if n + 1 < len(offsets) else (0, 0)
             n += 1
+            line = line_of(text, span[0]) if span[1] else 0
             place = where(line, s_no, e_no)
+
+            def at(tag: str) -> str:
+                found = text.find(f"<{tag}>", *span)
+                return where(line_of(text, found) if found >= 0 else line, s_no, e_no)
+
             before = len(errors)
             raw_amount = _text(trn, "TRNAMT")
-            amount = amount_check(raw_amount or None, place, errors)
+            amount = amount_check(raw_amount, at("TRNAMT"), errors)
             raw_date = _text(trn, "DTPOSTED")
-            received_on = date_check(_date(raw_date), raw_date or "(no DTPOSTED)", place, errors)
+            received_on = date_check(_date(raw_date), raw_date or "(no DTPOSTED)", at("DTPOSTED"), errors)
             fitid = _text(trn, "FITID")
             if not fitid:
                 errors.append(f"{place}: the transaction has no FITID.")
