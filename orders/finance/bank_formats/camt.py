@@ -72,7 +72,7 @@ def document_parse(text: str):
     if re.search(r"<!(DOCTYPE|ENTITY)", body[:20000], re.I):
         raise StatementFormatError(["The XML declares a document type or entities; bank statements never do."])
     try:
-        root = etree.fromstring(body.encode("utf-8"), _parser())  # nosec B320  # hardened parser: no DTD, entities, network
+        root = etree.fromstring(body.encode("utf-8"), _parser())  # hardened parser: no DTD, entities, network
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if getattr(exc, "position", None) else "?")
         raise StatementFormatError([f"Line {line}: the XML is malformed ({exc.msg}). The file may be cut off; download it again."])
