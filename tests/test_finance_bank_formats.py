@@ -352,3 +352,16 @@ def test_the_api_statement_import_takes_the_bank_formats(group, book):
     assert again.status_code == 200 and again.json()["duplicates"] == 3 and Payment.objects.count() == 3
     bad = finance.post(reverse("api:statement_import"), {"csv": _read("ofx220_bofa_style.ofx")[:900]}, format="json")
     assert bad.status_code == 400 and "malformed" in bad.json()["errors"]["csv"][0]
+
+
+def test_the_demo_seeds_one_statement_per_format_and_a_second_run_adds_nothing(business, group, admin_member):
+    from orders.seed.statements import seed_bank_statements
+
+    invoices = [make_invoice(group=group, total=f"{n}0.00", issued_on=datetime.date(2026, 3, n)) for n in (2, 3, 4)]
+    assert seed_bank_statements(business=business) == 3
+    assert sorted(StatementImport.objects.values_list("filename", flat=True)) == ["demo-camt053.xml", "demo-mt940.sta",
+                                                                                   "demo-ofx.qfx"]
+    for invoice in invoices:
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID
+    assert seed_bank_statements(business=business) == 0 and Payment.objects.count() == 3
