@@ -365,3 +365,29 @@ def test_the_demo_seeds_one_statement_per_format_and_a_second_run_adds_nothing(b
         invoice.refresh_from_db()
         assert invoice.status == Invoice.Status.PAID
     assert seed_bank_statements(business=business) == 0 and Payment.objects.count() == 3
+
+
+def test_damaged_bank_files_are_refused_with_a_message_never_an_exception():
+    """Seeded random damage (cuts, deletions, stray characters) to every fixture: rows or a StatementFormatError."""
+    import random
+
+    rng = random.Random(15)
+    files = [_read(name) for name in sorted(BANKS)]
+    alphabet = "<>/:?+-,.0123456789CDRNabc \n&;\"'{}\x00é"
+    for _ in range(1500):
+        text = rng.choice(files)
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(text) or 1)
+            op = rng.random()
+            if op < 0.4:
+                text = text[:pos] + text[pos + rng.randint(1, 30):]
+            elif op < 0.8:
+                text = text[:pos] + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) + text[pos:]
+            else:
+                text = text[:pos]
+        try:
+            fmt = bank_formats.statement_format(text)
+            if fmt != "csv":
+                assert all(e.amount > 0 and e.fingerprint for e in bank_formats.entries_parse(fmt, text))
+        except bank_formats.StatementFormatError as exc:
+            assert exc.errors and all(isinstance(e, str) and e for e in exc.errors)

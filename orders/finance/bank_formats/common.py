@@ -8,6 +8,7 @@ raised together: one bad entry refuses the file and nothing is saved.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import re
@@ -130,6 +131,11 @@ class Fingerprints:
         return hashlib.sha256("|".join([self.fmt, *key, str(self.seen[key])]).encode()).hexdigest()
 
 
-def line_of(text: str, offset: int) -> int:
-    """1-based line number of a character offset."""
-    return text.count("\n", 0, offset) + 1
+class Lines:
+    """1-based line numbers of character offsets, by bisection (a 5 MB file with 20,000 entries stays linear)."""
+
+    def __init__(self, text: str):
+        self.starts = [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1

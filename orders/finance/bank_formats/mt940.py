@@ -27,7 +27,7 @@ from orders.finance.bank_formats.common import (
     amount_check,
     clean_text,
     date_check,
-    line_of,
+    Lines,
     where,
 )
 
@@ -95,6 +95,7 @@ def _blocks(text: str):
 def mt940_parse(text: str) -> list[BankEntry]:
     """Every :61: entry of every statement; StatementFormatError listing each bad line."""
     text = _unwrap(text)
+    line_of = Lines(text)
     blocks = list(_blocks(text))
     if not blocks:
         raise StatementFormatError(["The MT940 file has no statement: no line starts with :20:."])
@@ -104,18 +105,18 @@ def mt940_parse(text: str) -> list[BankEntry]:
     for s_no, (offset, block) in enumerate(blocks, start=1):
         tags = [(m.group("tag"), offset + m.start()) for m in _TAG.finditer(block)]
         if not any(tag in ("60F", "60M") for tag, _ in tags):
-            errors.append(f"Line {line_of(text, offset)} (statement {s_no}): no opening balance (:60F:); the statement is incomplete.")
-        checked = _check_lines(text, block, offset, s_no, errors)
+            errors.append(f"Line {line_of(offset)} (statement {s_no}): no opening balance (:60F:); the statement is incomplete.")
+        checked = _check_lines(line_of, block, offset, s_no, errors)
         if errors:
             continue
         try:
             parsed = mt940_lib.models.Transactions(options=mt940_lib.Options.all())
             parsed.parse(block)
         except Exception as exc:  # the package raises RuntimeError/ValueError/InvalidOperation on bad tags
-            errors.append(f"Line {line_of(text, offset)} (statement {s_no}): the statement cannot be read ({str(exc)[:120]}).")
+            errors.append(f"Line {line_of(offset)} (statement {s_no}): the statement cannot be read ({str(exc)[:120]}).")
             continue
         if len(parsed.transactions) != len(checked):
-            errors.append(f"Line {line_of(text, offset)} (statement {s_no}): {len(checked)} :61: lines but "
+            errors.append(f"Line {line_of(offset)} (statement {s_no}): {len(checked)} :61: lines but "
                           f"{len(parsed.transactions)} transactions read; each :61: needs its transaction type (e.g. NTRF).")
             continue
         account = str(parsed.data.get("account_identification") or "")
@@ -142,7 +143,7 @@ def mt940_parse(text: str) -> list[BankEntry]:
     return entries
 
 
-def _check_lines(text: str, block: str, offset: int, s_no: int, errors: list[str]) -> list[tuple]:
+def _check_lines(line_of: Lines, block: str, offset: int, s_no: int, errors: list[str]) -> list[tuple]:
     """(line, entry no., mark, amount, bank reference) per :61:, or messages for the lines that are wrong."""
     out = []
     matches = list(_TAG.finditer(block))
@@ -151,7 +152,7 @@ def _check_lines(text: str, block: str, offset: int, s_no: int, errors: list[str
         if m.group("tag") != "61":
             continue
         e_no += 1
-        line = line_of(text, offset + m.start())
+        line = line_of(offset + m.start())
         place = where(line, s_no, e_no)
         end = matches[i + 1].start() if i + 1 < len(matches) else len(block)
         value = "\n".join(x for x in block[m.end() : end].strip().split("\n") if x.strip())

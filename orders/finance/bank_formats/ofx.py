@@ -26,7 +26,7 @@ from orders.finance.bank_formats.common import (
     amount_check,
     clean_text,
     date_check,
-    line_of,
+    Lines,
     where,
 )
 
@@ -54,7 +54,7 @@ def _tree(text: str):
     try:
         builder.feed(body)
         root = builder.close()
-    except (ParseError, AssertionError, IndexError) as exc:
+    except (ParseError, SyntaxError, AssertionError, IndexError, ValueError) as exc:  # ElementTree's ParseError too
         detail = str(exc).split(" in ")[0][:120] or "missing end tags"
         raise StatementFormatError([f"The OFX is malformed ({detail}); the file may be cut off. Download it again."])
     if root is None or root.tag != "OFX":
@@ -85,6 +85,7 @@ def ofx_parse(text: str) -> list[BankEntry]:
     if not statements:
         raise StatementFormatError(["The OFX file holds no bank or credit card statement (STMTRS)."])
     offsets = [m.start() for m in re.finditer(r"<STMTTRN>", text)] + [len(text)]
+    line_of = Lines(text)
     errors: list[str] = []
     entries: list[BankEntry] = []
     fingerprint = Fingerprints("ofx")
@@ -94,12 +95,12 @@ def ofx_parse(text: str) -> list[BankEntry]:
         for e_no, trn in enumerate(stmt.iter("STMTTRN"), start=1):
             span = (offsets[n], offsets[n + 1]) if n + 1 < len(offsets) else (0, 0)
             n += 1
-            line = line_of(text, span[0]) if span[1] else 0
+            line = line_of(span[0]) if span[1] else 0
             place = where(line, s_no, e_no)
 
             def at(tag: str) -> str:
                 found = text.find(f"<{tag}>", *span)
-                return where(line_of(text, found) if found >= 0 else line, s_no, e_no)
+                return where(line_of(found) if found >= 0 else line, s_no, e_no)
 
             before = len(errors)
             raw_amount = _text(trn, "TRNAMT")
