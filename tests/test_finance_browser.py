@@ -36,7 +36,7 @@ def test_finance_imports_a_csv_resolves_the_unmatched_payment_and_the_month_reco
     page.wait_for_url("**/account/")
     page.get_by_role("link", name="Reconciliation").first.click()
     page.get_by_role("link", name="Import bank statement").first.click()
-    page.get_by_label("Bank statement (CSV)").set_input_files(str(statement))
+    page.get_by_label("Bank statement").set_input_files(str(statement))
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_text("1 matched")).to_be_visible()
     _shot(page, "statement-preview")

@@ -204,7 +204,7 @@ class PaymentRecordSerializer(serializers.Serializer):
 
 
 class StatementImportSerializer(serializers.Serializer):
-    csv = serializers.CharField(max_length=2_000_000, trim_whitespace=False, help_text="The statement CSV text.")
+    csv = serializers.CharField(max_length=2_000_000, trim_whitespace=False, help_text="The statement text: CSV, CAMT.053 (ISO 20022 XML), MT940 or OFX, detected from the content.")
     filename = serializers.CharField(max_length=255, required=False, default="api.csv")
     mapping = serializers.DictField(
         child=serializers.CharField(max_length=100, allow_blank=True), required=False, default=dict,
@@ -218,7 +218,7 @@ class StatementRowSerializer(serializers.Serializer):
     received_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY_FIELD)
     reference = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="matched, ambiguous, unmatched, duplicate, or not_booked (a debit or reversal: listed, never saved).")
     invoices = serializers.ListField(child=serializers.CharField())
 
 

@@ -393,7 +393,7 @@ class StatementImportView(APIView):
 
     @extend_schema(request=s.StatementImportSerializer, responses={200: s.StatementResultSerializer, 201: s.StatementResultSerializer, **ERRORS})
     def post(self, request):
-        """Import a bank statement CSV (as on the Statements page): matched rows pay their invoices."""
+        """Import a bank statement (CSV, CAMT.053, MT940 or OFX, as on the Statements page): matched rows pay their invoices."""
         body = s.StatementImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
@@ -414,7 +414,7 @@ class StatementImportView(APIView):
         data = {
             "saved": result is not None and result.statement_import is not None,
             "matched": result.matched if result else sum(r.status == "matched" for r in rows),
-            "to_resolve": result.to_resolve if result else sum(r.status not in ("matched", "duplicate") for r in rows),
+            "to_resolve": result.to_resolve if result else sum(r.status in ("ambiguous", "unmatched") for r in rows),
             "duplicates": result.duplicates if result else sum(r.status == "duplicate" for r in rows),
             "rows": [
                 {"line": r.line, "received_on": r.received_on, "amount": r.amount, "reference": r.reference,

@@ -45,8 +45,12 @@ class RefundForm(forms.Form):
 
 
 class StatementUploadForm(forms.Form):
-    file = forms.FileField(label="Bank statement (CSV)")
-    date_column = forms.CharField(max_length=100, help_text="Column header of the payment date.")
+    file = forms.FileField(
+        label="Bank statement",
+        help_text="CSV, CAMT.053 (ISO 20022 XML), MT940 or OFX, up to 5 MB; the format is read from the file's content.",
+    )
+    date_column = forms.CharField(max_length=100, help_text="Column header of the payment date (CSV only; the other "
+                                                            "formats name their columns themselves).")
     amount_column = forms.CharField(max_length=100)
     reference_column = forms.CharField(max_length=100, label="Reference / description column")
     date_format = forms.ChoiceField(choices=list(statements.DATE_FORMATS.items()))

@@ -1,4 +1,7 @@
-"""Bank statement CSV import: parse, find PO and invoice numbers in free text, preview, then save.
+"""Bank statement import: parse, find PO and invoice numbers in free text, preview, then save.
+
+CSV is parsed here; CAMT.053, MT940 and OFX by `orders.finance.bank_formats`, chosen from the file's
+content (`statement_parse` is the one dispatch), into the same rows.
 
 The same code runs twice: once for the preview (nothing saved) and once on confirm, inside one
 transaction, from the same file text. Any malformed line rejects the whole file (reported by line
@@ -22,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from budgets.models import Budget
+from orders.finance import bank_formats
 from orders.finance.payments import payment_record
 from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
 from procurement.errors import ApplicationError
@@ -209,11 +213,12 @@ class StatementRow:
     amount: Decimal
     reference: str
     fingerprint: str = ""
-    status: str = "unmatched"  # matched | ambiguous | unmatched | duplicate
+    status: str = "unmatched"  # matched | ambiguous | unmatched | duplicate | not_booked
     targets: list = field(default_factory=list)  # invoices it will be applied to, in order
     candidates: list = field(default_factory=list)  # invoices it may pay (ambiguous)
     note: str = ""
     ref: Reference | None = None
+    booked: bool = True  # False: a debit, reversal or pending entry, listed in the preview, never saved
 
 
 def parse_amount(raw: str) -> Decimal:
@@ -243,10 +248,43 @@ def decode_upload(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise StatementError(["The file is not text (expected a CSV file)."])
+    raise StatementError([f"The file is not text (expected {bank_formats.ACCEPTED})."])
 
 
 def statement_parse(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:
+    """Parse a statement into rows, in the format its content shows (CSV, CAMT.053, MT940, OFX).
+
+    Any bad line or entry rejects the file with every error by line number; `mapping` is for CSV only.
+    """
+    try:
+        fmt = bank_formats.statement_format(text)
+        if fmt != "csv":
+            rows = [
+                StatementRow(line=e.line, received_on=e.received_on, amount=e.amount, reference=e.reference[:1000],
+                             fingerprint=e.fingerprint, booked=e.booked, note=e.note,
+                             status="unmatched" if e.booked else "not_booked")
+                for e in bank_formats.entries_parse(fmt, text)
+            ]
+            _closed_months_check(business, rows, [])
+            return rows
+    except bank_formats.StatementFormatError as exc:
+        raise StatementError(exc.errors) from None
+    return _csv_parse(business=business, text=text, mapping=mapping)
+
+
+def _closed_months_check(business: Business, rows: list[StatementRow], errors: list[str]) -> None:
+    """StatementError with `errors` plus every row to be booked into a closed month."""
+    closed = {
+        (y, m) for y, m in MonthClose.objects.filter(business=business, closed=True).values_list("year", "month")
+    }
+    for row in rows:
+        if row.booked and (row.received_on.year, row.received_on.month) in closed:
+            errors.append(f"Line {row.line}: {row.received_on:%B %Y} is closed; reopen it to import into it.")
+    if errors:
+        raise StatementError(errors)
+
+
+def _csv_parse(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:
     """Parse a statement CSV into rows; any bad line rejects the file with every error by line number."""
     mapping = {**DEFAULT_MAPPING, **{k: v for k, v in (mapping or {}).items() if v}}
     if not text.strip():
@@ -315,14 +353,7 @@ def statement_parse(*, business: Business, text: str, mapping: dict) -> list[Sta
         rows.append(StatementRow(line=line, received_on=received_on, amount=amount, reference=reference, fingerprint=fingerprint))
     if not rows and not errors:
         errors.append("The file has no payment rows under its header.")
-    closed = {
-        (y, m) for y, m in MonthClose.objects.filter(business=business, closed=True).values_list("year", "month")
-    }
-    for row in rows:
-        if (row.received_on.year, row.received_on.month) in closed:
-            errors.append(f"Line {row.line}: {row.received_on:%B %Y} is closed; reopen it to import into it.")
-    if errors:
-        raise StatementError(errors)
+    _closed_months_check(business, rows, errors)
     return rows
 
 
@@ -441,7 +472,10 @@ def payment_suggestions(*, business: Business, payments) -> dict[int, list[Invoi
 
 
 def statement_preview(*, business: Business, text: str, mapping: dict) -> list[StatementRow]:
-    return statement_match(business=business, rows=statement_parse(business=business, text=text, mapping=mapping))
+    """Every row of the file, the ones to be booked matched; debits and reversals stay `not_booked`."""
+    rows = statement_parse(business=business, text=text, mapping=mapping)
+    statement_match(business=business, rows=[r for r in rows if r.booked])
+    return rows
 
 
 @dataclass
@@ -450,6 +484,7 @@ class ImportResult:
     matched: int = 0
     to_resolve: int = 0
     duplicates: int = 0
+    not_booked: int = 0  # debits, reversals, pending entries: listed, never saved
     months: list = field(default_factory=list)
 
 
@@ -462,8 +497,9 @@ def statement_import(*, business: Business, text: str, mapping: dict, filename: 
     """
     rows = statement_preview(business=business, text=text, mapping=mapping)
     result = ImportResult(statement_import=None)
-    new_rows = [r for r in rows if r.status != "duplicate"]
-    result.duplicates = len(rows) - len(new_rows)
+    new_rows = [r for r in rows if r.booked and r.status != "duplicate"]
+    result.duplicates = sum(1 for r in rows if r.status == "duplicate")
+    result.not_booked = sum(1 for r in rows if not r.booked)
     model_update(
         instance=business, acting_user=acting_user, update_fields=True,
         fields={"statement_csv_mapping": {**DEFAULT_MAPPING, **{k: v for k, v in mapping.items() if k in DEFAULT_MAPPING and v}}},

@@ -241,7 +241,7 @@ class StatementImportView(FinanceMixin, View):
         except statements.StatementError as exc:
             return self._render(form=form, errors=exc.errors, filename=upload.name)
         request.session[SESSION_KEY] = {"text": text, "mapping": form.mapping(), "filename": upload.name}
-        counts = {s: sum(1 for r in rows if r.status == s) for s in ("matched", "ambiguous", "unmatched", "duplicate")}
+        counts = {s: sum(1 for r in rows if r.status == s) for s in ("matched", "ambiguous", "unmatched", "duplicate", "not_booked")}
         return self._render(form=form, rows=rows, counts=counts, filename=upload.name, preview=True)
 
     def _confirm(self, request):
@@ -257,13 +257,16 @@ class StatementImportView(FinanceMixin, View):
         except statements.StatementError as exc:
             return self._render(errors=exc.errors, filename=pending["filename"])
         request.session.pop(SESSION_KEY, None)
+        listed = f"; {result.not_booked} debits or reversals listed only" if result.not_booked else ""
         if result.statement_import is None:
-            messages.info(request, f"Nothing new: all {result.duplicates} rows were imported before.")
+            messages.info(request, f"Nothing new: all {result.duplicates} payments were imported before{listed}."
+                          if result.duplicates else f"Nothing imported: the file has no credits to book{listed}.")
             return redirect("orders:payments")
         messages.success(
             request,
             f"Imported {result.matched + result.to_resolve} payments from {pending['filename']}: {result.matched} matched, "
-            f"{result.to_resolve} to resolve" + (f", {result.duplicates} already imported" if result.duplicates else "") + ".",
+            f"{result.to_resolve} to resolve" + (f", {result.duplicates} already imported" if result.duplicates else "")
+            + listed + ".",
         )
         year, month = result.months[-1]
         return HttpResponseRedirect(_month_url(year, month))

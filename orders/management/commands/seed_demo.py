@@ -10,6 +10,7 @@ from budgets.seed import seed_budgets, seed_recurring_budget
 from orders.seed.finance import seed_payments
 from orders.seed.orders import seed_catalog, seed_invoices, seed_orders, seed_spend_rollup
 from orders.seed.receiving import seed_receiving, seed_refund
+from orders.seed.statements import seed_bank_statements
 from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
 
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         seed_receiving(business=acme, stdout=self.stdout)
         seed_payments(business=acme, stdout=self.stdout)
         seed_refund(business=acme, stdout=self.stdout)
+        seed_bank_statements(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)
         # The bulk seeders write rows without the services, so the spend roll-up is rebuilt set-based.
