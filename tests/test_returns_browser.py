@@ -74,4 +74,4 @@ def test_receive_return_credit_note_and_reconcile(page, business, group, buyer):
     expect(page.get_by_test_id("credited")).to_contain_text("10.00")
     expect(page.get_by_test_id("closing")).to_contain_text("20.00")
     page.goto("/account/invoices/")
-    expect(page.get_by_role("link", name=credit_note.number)).to_be_visible()
+    expect(page.get_by_role("link", name=credit_note.number, exact=True)).to_be_visible()
