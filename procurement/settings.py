@@ -191,7 +191,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs (celery beat); each is also a management command for cron. Add yours here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Webhook deliveries whose retry is due (cron alternative: manage.py webhooks_send).
+    "webhooks-send-due": {"task": "procurement.tasks.webhooks_send_due", "schedule": 60.0},
+}
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")

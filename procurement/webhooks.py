@@ -2,9 +2,10 @@
 
 `webhook_emit(business=..., event=..., payload=...)` is called by the services inside their own
 transaction: it writes one `WebhookDelivery` row per active endpoint of the business that listens to the
-event. Rolled back with the event, the rows are gone too; committed, they are sent right after the
-commit (`transaction.on_commit`), and whatever failed is retried by `manage.py webhooks_send` (cron,
-every minute) with exponential back-off until `MAX_ATTEMPTS`.
+event. Rolled back with the event, the rows are gone too; committed, each is handed to the background
+job `procurement.tasks.webhook_deliver` (`delay_on_commit`), which retries a failure with exponential
+back-off until `MAX_ATTEMPTS`. The periodic sweep (`procurement.tasks.webhooks_send_due` in
+CELERY_BEAT_SCHEDULE, or `manage.py webhooks_send` from cron every minute) sends whatever is due.
 
 Every request is a JSON POST signed like this (the receiver checks it, README "Webhooks"):
     X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
@@ -132,9 +133,15 @@ def webhook_emit(*, business: Business | int, event: str, payload: dict) -> list
         for endpoint in endpoints
     ]
     if settings.WEBHOOKS_SEND_ON_COMMIT:
-        ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: deliveries_send(ids=ids))
+        _enqueue_on_commit([row.pk for row in rows])
     return rows
+
+
+def _enqueue_on_commit(ids: list[int]) -> None:
+    from procurement.tasks import webhook_deliver  # the tasks module imports this one
+
+    for delivery_id in ids:
+        webhook_deliver.delay_on_commit(delivery_id)
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
@@ -156,13 +163,15 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
         return None, str(getattr(exc, "reason", exc))[:500]
 
 
-def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
-    """One attempt for one outbox row (locked, so two senders never post it twice at once)."""
+def delivery_attempt(*, delivery_id: int, only_if_due: bool = False) -> WebhookDelivery | None:
+    """One attempt for one outbox row (locked, so two senders never post it twice at once); None when
+    there is nothing to do: delivered or failed already, being sent by another sender, or (only_if_due)
+    its next attempt is still to come (a duplicate job)."""
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
-            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).first()
-        )
+        pending = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+        if only_if_due:
+            pending = pending.filter(next_attempt_at__lte=timezone.now())
+        delivery = pending.select_for_update(skip_locked=True).select_related("endpoint").first()
         if delivery is None:
             return None
         status, error = _post(delivery.endpoint, delivery)
@@ -188,13 +197,20 @@ def deliveries_send(*, ids) -> None:
         delivery_attempt(delivery_id=delivery_id)
 
 
-def deliveries_send_due(*, limit: int = 500) -> int:
-    """Send every pending delivery whose time has come (the cron command); returns how many were tried."""
+def deliveries_send_due(*, limit: int = 500, enqueue: bool = False) -> int:
+    """Every pending delivery whose time has come: sent here (the cron command), or handed to one
+    background job each (`enqueue`, the beat sweep). Returns how many."""
     ids = list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
     )
-    deliveries_send(ids=ids)
+    if enqueue:
+        from procurement.tasks import webhook_deliver
+
+        for delivery_id in ids:
+            webhook_deliver.delay(delivery_id)
+    else:
+        deliveries_send(ids=ids)
     return len(ids)
 
 
@@ -205,6 +221,5 @@ def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
         business_id=delivery.business_id, endpoint=delivery.endpoint, event=delivery.event,
         payload=delivery.payload, next_attempt_at=timezone.now(),
     )
-    ids = [copy.pk]
-    transaction.on_commit(lambda: deliveries_send(ids=ids))
+    _enqueue_on_commit([copy.pk])
     return copy

@@ -1,11 +1,17 @@
 """Webhooks: the outbox row is written in the event's transaction and sent after commit, signed;
-failures back off and retry (manage.py webhooks_send); the log resends; admins only."""
+failures back off and retry (manage.py webhooks_send); the log resends; admins only.
+
+Delivery is a background job (procurement/tasks.py): enqueued after commit, idempotent (a delivered,
+failed, not-yet-due or locked row is skipped), retried on the back-off schedule, and swept by celery
+beat (CELERY_BEAT_SCHEDULE) or the cron command."""
 
 import datetime
 import json
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import Retry
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -15,13 +21,16 @@ from budgets.models import Budget
 from orders.approvals.services import order_approve, order_reject
 from orders.finance.payments import payment_record
 from orders.fulfilment.services import shipment_create
+from procurement.celery import app
 from procurement.models import WebhookDelivery, WebhookEndpoint
+from procurement.tasks import RETRY_BY_SWEEP, SKIPPED, webhook_deliver, webhooks_send_due
 from procurement.webhooks import (
     MAX_ATTEMPTS, Event, WebhookError, backoff_seconds, deliveries_send_due, signature_verify, webhook_emit,
     webhook_endpoint_create,
 )
 from tests.factories import GroupMembershipFactory, MemberFactory
 from tests.support.orders import fill_cart, make_budget, place
+from tests.support.threads import run_at_once
 from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +174,100 @@ def test_pages_register_list_and_resend(client, admin_member, buyer, receiver, b
         client.post(reverse("procurement:webhook_resend", args=[delivery.pk]))
     assert WebhookDelivery.objects.filter(status="delivered").count() == 1 and len(receiver.requests) == 2
     assert json.loads(receiver.requests[1]["body"])["data"] == {"po_number": "PO-1"}
+
+
+# --- Delivery as a background job (procurement/tasks.py) ------------------------------------------
+
+
+@pytest.fixture
+def delivery(business, receiver):
+    """One pending outbox row (emitted without running the commit hooks, so nothing is sent yet)."""
+    webhook_endpoint_create(business=business, url=receiver.url, events=["order.placed"])
+    [row] = webhook_emit(business=business, event="order.placed", payload={"po_number": "PO-1"})
+    return row
+
+
+def _run(delivery_id):
+    return webhook_deliver.apply(args=[delivery_id]).get()
+
+
+def test_emit_enqueues_the_task_after_commit(business, receiver, django_capture_on_commit_callbacks):
+    webhook_endpoint_create(business=business, url=receiver.url, events=["order.placed"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        webhook_emit(business=business, event="order.placed", payload={})
+    assert len(callbacks) == 1 and receiver.requests == []  # delay_on_commit: nothing before the commit
+    callbacks[0]()
+    assert WebhookDelivery.objects.get().status == "delivered" and len(receiver.requests) == 1
+
+
+def test_task_is_idempotent_a_delivered_delivery_is_skipped(delivery, receiver):
+    assert _run(delivery.pk) == "delivered"
+    assert _run(delivery.pk) == SKIPPED  # the message delivered twice (late ack, worker lost): one POST
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.requests)) == ("delivered", 1, 1)
+
+
+def test_a_duplicate_job_before_the_retry_is_due_is_skipped(delivery, receiver):
+    receiver.status = 500
+    assert _run(delivery.pk) == RETRY_BY_SWEEP  # in-process: no countdown possible, the sweep retries
+    assert _run(delivery.pk) == SKIPPED  # not due yet
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.requests)) == ("pending", 1, 1)
+
+
+def _as_worker(delivery_id, *, retries=0):
+    """Run the task as a worker runs a message from the broker (a task id, not eager)."""
+    webhook_deliver.push_request(id=f"test-{delivery_id}-{retries}", retries=retries, is_eager=False, called_directly=False,
+                                 args=[delivery_id], kwargs={})
+    try:
+        return webhook_deliver.run(delivery_id)
+    finally:
+        webhook_deliver.pop_request()
+
+
+def test_a_failed_attempt_schedules_the_retry_on_the_backoff_schedule(delivery, receiver):
+    """As a worker runs it (not eager): a failure raises Retry with countdown = backoff_seconds(attempts).
+    (The suite's eager Celery runs the re-sent message at once: it is skipped, as it is not due yet.)"""
+    receiver.status = 503
+    for attempt in (1, 2, 3):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        with pytest.raises(Retry) as exc:
+            _as_worker(delivery.pk, retries=attempt - 1)
+        assert exc.value.when == backoff_seconds(attempt)
+        assert (exc.value.sig.options["countdown"], exc.value.sig.options["retries"]) == (backoff_seconds(attempt), attempt)
+        delivery.refresh_from_db()
+        assert delivery.attempts == attempt and delivery.status == "pending"
+        assert delivery.next_attempt_at >= timezone.now() + datetime.timedelta(seconds=backoff_seconds(attempt) - 5)
+    assert [backoff_seconds(n) for n in (1, 2, 3)] == [30, 60, 120]
+
+
+def test_no_retry_after_the_last_attempt(delivery, receiver):
+    receiver.status = 500
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS - 1)
+    assert _as_worker(delivery.pk) == "failed"  # no Retry raised: given up
+    assert _run(delivery.pk) == SKIPPED
+
+
+def test_the_beat_sweep_sends_what_is_due(delivery, receiver):
+    entry = settings.CELERY_BEAT_SCHEDULE["webhooks-send-due"]
+    assert entry["task"] in app.tasks and entry["schedule"] == 60.0
+    receiver.status = 500
+    _run(delivery.pk)
+    assert webhooks_send_due.apply().get() == 0  # the retry is not due yet
+    receiver.status = 200
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert webhooks_send_due.apply().get() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_sent_by_four_workers_at_once_posts_once(business, receiver, settings):
+    settings.WEBHOOKS_SEND_ON_COMMIT = False  # autocommit here: the hook would send at once
+    webhook_endpoint_create(business=business, url=receiver.url, events=["order.placed"])
+    [delivery] = webhook_emit(business=business, event="order.placed", payload={"po_number": "PO-1"})
+    results, errors = run_at_once(lambda i: webhook_deliver(delivery.pk), 4)
+    assert errors == []
+    assert sorted(results) == ["delivered", SKIPPED, SKIPPED, SKIPPED]
+    assert len(receiver.requests) == 1

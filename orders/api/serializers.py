@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
 
 from budgets.models import Allocation, Budget, LedgerEntry
-from orders.models import Invoice, InvoiceLine, Order, OrderLine, Payment
+from orders.models import CreditNote, Invoice, InvoiceLine, Order, OrderLine, Payment
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2}
 
@@ -101,12 +101,35 @@ class InvoiceDownloadsSerializer(serializers.Serializer):
     facturx = serializers.CharField(allow_null=True, help_text="Factur-X PDF/A-3 with CII inside, through the API.")
 
 
+class CreditNoteDownloadsSerializer(serializers.Serializer):
+    html = serializers.CharField(allow_null=True, help_text="The credit note page (signed-in web session).")
+    ubl = serializers.CharField(allow_null=True, help_text="EN 16931 UBL 2.1 CreditNote XML, through the API.")
+    facturx = serializers.CharField(allow_null=True, help_text="Factur-X PDF/A-3 (CII TypeCode 381), through the API.")
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    downloads = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditNote
+        fields = ["number", "issued_on", "subtotal", "tax_rate", "tax", "total", "currency", "downloads"]
+
+    def get_downloads(self, credit_note) -> CreditNoteDownloadsSerializer:
+        number = credit_note.number
+        return {
+            "html": _url_or_none("orders:credit_note_detail", credit_note_number=number),
+            "ubl": _url_or_none("api:credit_note_ubl", credit_note_number=number),
+            "facturx": _url_or_none("api:credit_note_facturx", credit_note_number=number),
+        }
+
+
 class InvoiceDetailSerializer(InvoiceSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    credit_notes = CreditNoteSerializer(many=True, read_only=True)
     downloads = serializers.SerializerMethodField()
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "lines", "downloads"]
+        fields = [*InvoiceSerializer.Meta.fields, "lines", "credit_notes", "downloads"]
 
     def get_downloads(self, invoice) -> InvoiceDownloadsSerializer:
         return {

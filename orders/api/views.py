@@ -23,9 +23,10 @@ from orders.analytics.selectors import ReportFilterError, orders_report, report_
 from orders.approvals.services import order_approve, order_reject
 from orders.catalog.services import cart_add, cart_clear
 from orders.checkout.services import order_place
-from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
+from orders.documents.downloads import einvoice_response, order_ubl_response
+from orders.documents.einvoice import EInvoiceError
 from orders.documents.rendering import PdfUnavailable
-from orders.documents.selectors import invoice_list
+from orders.documents.selectors import credit_notes_of, invoice_list
 from orders.finance.payments import payment_record
 from orders.finance.selectors import payment_list
 from orders.finance.statements import StatementError, statement_import, statement_preview
@@ -181,6 +182,17 @@ class OrderDetailView(APIView):
         return Response(s.OrderDetailSerializer(_order_for(self, po_number)).data)
 
 
+class OrderUblView(APIView):
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY, 409: PROBLEM, **ERRORS})
+    def get(self, request, po_number: str):
+        """The order as a UBL 2.1 Order XML: PO number, Blanket PO as the contract reference, buyer, ship-to, lines."""
+        order = _order_for(self, po_number)
+        try:
+            return order_ubl_response(order)
+        except EInvoiceError as exc:
+            return problem_response(status_code=409, title="Order XML unavailable", detail=str(exc), instance=request.get_full_path())
+
+
 class OrderApproveView(APIView):
     @extend_schema(request=None, responses={200: s.OrderDetailSerializer, **ERRORS})
     def post(self, request, po_number: str):
@@ -238,43 +250,38 @@ class InvoiceDetailView(APIView):
     @extend_schema(responses={200: s.InvoiceDetailSerializer, **ERRORS})
     def get(self, request, invoice_number: str):
         queryset, _ = invoice_list(member=self.member, data=None)
-        invoice = get_object_or_404(queryset.prefetch_related("lines"), number=invoice_number)
+        invoice = get_object_or_404(queryset.prefetch_related("lines", "credit_notes"), number=invoice_number)
         return Response(s.InvoiceDetailSerializer(invoice).data)
 
 
-def _file_safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
-
-
 class _EInvoiceView(APIView):
-    """The invoice as an EN 16931 e-invoice (orders.documents.einvoice), for the invoices you may see."""
+    """The invoice or credit note as an EN 16931 e-invoice (orders.documents.downloads), for those you may see."""
 
     permission_classes = [IsFinance]
     syntax = "ubl"
 
-    def get(self, request, invoice_number: str):
+    def get_object(self, number: str):
         queryset, _ = invoice_list(member=self.member, data=None)
-        invoice = get_object_or_404(queryset, number=invoice_number)
-        name = f"invoice-{_file_safe(invoice.number)}-{_file_safe(invoice.order.po_number)}"
+        return get_object_or_404(queryset, number=number)
+
+    def get(self, request, number: str):
+        document = self.get_object(number)
         try:
-            if self.syntax == "ubl":
-                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml")
-                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
-                return response
-            data = invoice_facturx_pdf(invoice, request=request._request)
+            return einvoice_response(document, syntax=self.syntax, request=request._request)
         except EInvoiceError as exc:
             return problem_response(status_code=409, title="E-invoice unavailable", detail=str(exc), instance=request.get_full_path())
         except PdfUnavailable as exc:
             return problem_response(status_code=503, title="PDF unavailable", detail=str(exc), instance=request.get_full_path())
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
-        return response
+
+
+UBL_RESPONSES = {(200, "application/xml"): OpenApiTypes.BINARY, 409: PROBLEM, **ERRORS}
+FACTURX_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY, 409: PROBLEM, 503: PROBLEM, **ERRORS}
 
 
 class InvoiceUblView(_EInvoiceView):
     syntax = "ubl"
 
-    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY, 409: PROBLEM, **ERRORS})
+    @extend_schema(responses=UBL_RESPONSES)
     def get(self, request, invoice_number: str):
         """UBL 2.1 XML (Peppol BIS Billing 3.0, EN 16931) with the PO number in BT-13."""
         return super().get(request, invoice_number)
@@ -283,10 +290,34 @@ class InvoiceUblView(_EInvoiceView):
 class InvoiceFacturXView(_EInvoiceView):
     syntax = "facturx"
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: PROBLEM, 503: PROBLEM, **ERRORS})
+    @extend_schema(responses=FACTURX_RESPONSES)
     def get(self, request, invoice_number: str):
         """Factur-X (EN 16931 profile): a PDF/A-3 with the CII XML embedded."""
         return super().get(request, invoice_number)
+
+
+class _CreditNoteEInvoiceView(_EInvoiceView):
+    def get_object(self, number: str):
+        invoices, _ = invoice_list(member=self.member, data=None)
+        return get_object_or_404(credit_notes_of(invoices), number=number)
+
+
+class CreditNoteUblView(_CreditNoteEInvoiceView):
+    syntax = "ubl"
+
+    @extend_schema(responses=UBL_RESPONSES)
+    def get(self, request, credit_note_number: str):
+        """UBL 2.1 CreditNote (Peppol BIS Billing 3.0, EN 16931): the PO number in BT-13, the credited invoice in BT-25."""
+        return super().get(request, credit_note_number)
+
+
+class CreditNoteFacturXView(_CreditNoteEInvoiceView):
+    syntax = "facturx"
+
+    @extend_schema(responses=FACTURX_RESPONSES)
+    def get(self, request, credit_note_number: str):
+        """Factur-X credit note (EN 16931 profile, CII TypeCode 381): a PDF/A-3 with the CII XML embedded."""
+        return super().get(request, credit_note_number)
 
 
 # --- Budgets -----------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """EN 16931 e-invoices: UBL 2.1 (Peppol BIS Billing 3.0 shape) and UN/CEFACT CII for Factur-X.
 
-Both are built from one `EInvoice` snapshot of the invoice, so the two syntaxes can never disagree with
-each other or with the HTML invoice: same lines, same tax (rounded half-up once on the subtotal), same
-totals. The PO number travels as BT-13 (purchase order reference) and the Blanket PO number as BT-12
+Invoices (type code 380) and credit notes (381) alike. Both syntaxes are built from one `EInvoice`
+snapshot of the document, so they can never disagree with each other or with the HTML page: same lines,
+same tax (rounded half-up once on the subtotal), same totals. A credit note is a UBL `CreditNote` (Peppol
+BIS credit note) and a CII with TypeCode 381; its amounts are positive (what is credited) and it names
+the invoice it corrects as the preceding invoice reference BT-25 (number and issue date). The PO number travels as BT-13 (purchase order reference) and the Blanket PO number as BT-12
 (contract reference); the buyer reference BT-10 is the group's cost center (else the group's name).
 
 VAT category (BT-151 / BT-118). EN 16931 is a VAT model; our operator may sell from outside the EU:
@@ -25,7 +27,7 @@ import pycountry
 from django.conf import settings
 from lxml import etree
 
-from orders.models import Invoice
+from orders.models import CreditNote, Invoice
 
 CENT = Decimal("0.01")
 UNIT_CODE = "C62"  # UN/ECE Recommendation 20: "one" (a piece)
@@ -61,11 +63,15 @@ class Line:
     amount: Decimal
 
 
+INVOICE, CREDIT_NOTE = "380", "381"  # UNTDID 1001 document type codes (BT-3)
+
+
 @dataclass(frozen=True)
 class EInvoice:
+    type_code: str  # INVOICE or CREDIT_NOTE
     number: str
     issued_on: datetime.date
-    due_on: datetime.date
+    due_on: datetime.date | None
     currency: str
     po_number: str
     blanket_po_number: str
@@ -81,6 +87,12 @@ class EInvoice:
     total: Decimal
     paid: Decimal
     category: str  # S, Z or O
+    preceding_number: str = ""  # BT-25: the invoice a credit note corrects
+    preceding_issued_on: datetime.date | None = None  # BT-26
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.type_code == CREDIT_NOTE
 
     @property
     def due(self) -> Decimal:
@@ -127,48 +139,82 @@ def _business_party(business) -> Party:
     )
 
 
+def _category(tax_rate: Decimal, seller: Party) -> str:
+    """The VAT category of every line (see the module docstring)."""
+    if tax_rate > 0:
+        if not (seller.vat_id or seller.tax_registration_id):
+            raise EInvoiceError("The operator needs OPERATOR_VAT_ID or OPERATOR_TAX_ID to invoice tax (BR-S-02).")
+        return "S"
+    return "Z" if seller.vat_id else "O"
+
+
+def _parties(business, category: str) -> tuple[Party, Party]:
+    seller, buyer = _operator(), _business_party(business)
+    if category == "O":  # BR-O-02: no VAT identifiers at all on an invoice outside the scope of VAT
+        buyer = Party(**{**buyer.__dict__, "vat_id": ""})
+    return seller, buyer
+
+
+def _snapshot(document: Invoice | CreditNote, *, type_code: str, lines, **specific) -> EInvoice:
+    """What invoices and credit notes share: parties, references, VAT category, amounts of `document`."""
+    order = document.order
+    category = _category(document.tax_rate, _operator())
+    seller, buyer = _parties(document.business, category)
+    return EInvoice(
+        type_code=type_code,
+        number=document.number,
+        issued_on=document.issued_on,
+        currency=document.currency,
+        po_number=order.po_number,
+        blanket_po_number=order.blanket_po_number or "",
+        buyer_reference=(order.group.cost_center or order.group.name) if order.group_id else order.po_number,
+        seller=seller,
+        buyer=buyer,
+        lines=tuple(
+            Line(n=i, sku=ln.sku, name=ln.description, quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount)
+            for i, ln in enumerate(lines, start=1)
+        ),
+        subtotal=document.subtotal,
+        tax_rate=document.tax_rate,
+        tax=document.tax,
+        total=document.total,
+        category=category,
+        **specific,
+    )
+
+
 def einvoice_from(invoice: Invoice) -> EInvoice:
     invoice = (
         Invoice.objects.select_related("business", "order", "order__group", "shipment")
         .prefetch_related("lines")
         .get(pk=invoice.pk)
     )
-    order = invoice.order
-    seller = _operator()
-    if invoice.tax_rate > 0:
-        category = "S"
-        if not (seller.vat_id or seller.tax_registration_id):
-            raise EInvoiceError("The operator needs OPERATOR_VAT_ID or OPERATOR_TAX_ID to invoice tax (BR-S-02).")
-    elif seller.vat_id:
-        category = "Z"
-    else:
-        category = "O"
-    buyer = _business_party(invoice.business)
-    if category == "O":  # BR-O-02: no VAT identifiers at all on an invoice outside the scope of VAT
-        buyer = Party(**{**buyer.__dict__, "vat_id": ""})
-    lines = tuple(
-        Line(n=i, sku=ln.sku, name=ln.description, quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount)
-        for i, ln in enumerate(invoice.lines.all(), start=1)
-    )
-    return EInvoice(
-        number=invoice.number,
-        issued_on=invoice.issued_on,
+    return _snapshot(
+        invoice, type_code=INVOICE, lines=invoice.lines.all(),
         due_on=invoice.due_on,
-        currency=invoice.currency,
-        po_number=order.po_number,
-        blanket_po_number=order.blanket_po_number or "",
-        buyer_reference=(order.group.cost_center or order.group.name) if order.group_id else order.po_number,
-        seller=seller,
-        buyer=buyer,
         delivered_on=invoice.shipment.ship_date if invoice.shipment_id else None,
         payment_terms=f"Net {(invoice.due_on - invoice.issued_on).days} days, due {invoice.due_on.isoformat()}",
-        lines=lines,
-        subtotal=invoice.subtotal,
-        tax_rate=invoice.tax_rate,
-        tax=invoice.tax,
-        total=invoice.total,
         paid=Decimal("0.00") if invoice.is_void else invoice.amount_paid,
-        category=category,
+    )
+
+
+def einvoice_from_credit_note(credit_note: CreditNote) -> EInvoice:
+    """The credit note as on its HTML page: the credited lines, its own tax and total, nothing prepaid;
+    no due date (BT-9): the payment terms (BT-20) say which invoice it is credited against."""
+    credit_note = (
+        CreditNote.objects.select_related("business", "order", "order__group", "invoice", "invoice__shipment")
+        .prefetch_related("lines")
+        .get(pk=credit_note.pk)
+    )
+    invoice = credit_note.invoice
+    return _snapshot(
+        credit_note, type_code=CREDIT_NOTE, lines=credit_note.lines.all(),
+        due_on=None,
+        delivered_on=invoice.shipment.ship_date if invoice.shipment_id else None,
+        payment_terms=f"Credited against invoice {invoice.number} of {invoice.issued_on.isoformat()}",
+        paid=Decimal("0.00"),
+        preceding_number=invoice.number,
+        preceding_issued_on=invoice.issued_on,
     )
 
 
@@ -183,6 +229,7 @@ def _rate(value: Decimal) -> str:
 # --- UBL 2.1 -------------------------------------------------------------------------------------
 
 UBL_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 PEPPOL_CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -241,19 +288,27 @@ def _ubl_tax_category(b: _Builder, parent, tag: str, e: EInvoice):
     b.sub(b.sub(cat, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
-def invoice_ubl(invoice: Invoice) -> bytes:
-    e = einvoice_from(invoice)
+def ubl_xml(e: EInvoice) -> bytes:
+    """A UBL 2.1 Invoice, or CreditNote for a credit note (same elements, the credit note's names)."""
+    credit = e.is_credit_note
+    ns = UBL_CREDIT_NOTE_NS if credit else UBL_NS
     b = _Builder({"cac": CAC, "cbc": CBC})
-    root = etree.Element(f"{{{UBL_NS}}}Invoice", nsmap={None: UBL_NS, "cac": CAC, "cbc": CBC})
+    root = etree.Element(f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}", nsmap={None: ns, "cac": CAC, "cbc": CBC})
     b.sub(root, "cbc:CustomizationID", PEPPOL_CUSTOMIZATION)
     b.sub(root, "cbc:ProfileID", PEPPOL_PROFILE)
     b.sub(root, "cbc:ID", e.number)
     b.sub(root, "cbc:IssueDate", e.issued_on.isoformat())
-    b.sub(root, "cbc:DueDate", e.due_on.isoformat())
-    b.sub(root, "cbc:InvoiceTypeCode", "380")
+    if e.due_on and not credit:  # a CreditNote has no DueDate element (BT-9 would go in PaymentMeans)
+        b.sub(root, "cbc:DueDate", e.due_on.isoformat())
+    b.sub(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode", e.type_code)
     b.sub(root, "cbc:DocumentCurrencyCode", e.currency)
     b.sub(root, "cbc:BuyerReference", e.buyer_reference)
     b.sub(b.sub(root, "cac:OrderReference"), "cbc:ID", e.po_number)  # BT-13
+    if e.preceding_number:  # BT-25 / BT-26
+        ref = b.sub(b.sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+        b.sub(ref, "cbc:ID", e.preceding_number)
+        if e.preceding_issued_on:
+            b.sub(ref, "cbc:IssueDate", e.preceding_issued_on.isoformat())
     if e.blanket_po_number:
         b.sub(b.sub(root, "cac:ContractDocumentReference"), "cbc:ID", e.blanket_po_number)  # BT-12
     _ubl_party(b, b.sub(root, "cac:AccountingSupplierParty"), e.seller, category=e.category)
@@ -275,9 +330,9 @@ def invoice_ubl(invoice: Invoice) -> bytes:
         b.sub(totals, "cbc:PrepaidAmount", _m(e.paid), currencyID=e.currency)
     b.sub(totals, "cbc:PayableAmount", _m(e.due), currencyID=e.currency)
     for line in e.lines:
-        il = b.sub(root, "cac:InvoiceLine")
+        il = b.sub(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
         b.sub(il, "cbc:ID", line.n)
-        b.sub(il, "cbc:InvoicedQuantity", line.quantity, unitCode=UNIT_CODE)
+        b.sub(il, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity", line.quantity, unitCode=UNIT_CODE)
         b.sub(il, "cbc:LineExtensionAmount", _m(line.amount), currencyID=e.currency)
         item = b.sub(il, "cac:Item")
         b.sub(item, "cbc:Name", line.name)
@@ -285,6 +340,14 @@ def invoice_ubl(invoice: Invoice) -> bytes:
         _ubl_tax_category(b, item, "cac:ClassifiedTaxCategory", e)
         b.sub(b.sub(il, "cac:Price"), "cbc:PriceAmount", _m(line.unit_price), currencyID=e.currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def invoice_ubl(invoice: Invoice) -> bytes:
+    return ubl_xml(einvoice_from(invoice))
+
+
+def credit_note_ubl(credit_note: CreditNote) -> bytes:
+    return ubl_xml(einvoice_from_credit_note(credit_note))
 
 
 # --- UN/CEFACT CII (Factur-X, EN 16931 profile) --------------------------------------------------
@@ -325,15 +388,15 @@ def _cii_party(b: _Builder, parent, tag: str, party: Party, *, category: str, wi
     return p
 
 
-def invoice_cii(invoice: Invoice) -> bytes:
-    e = einvoice_from(invoice)
+def cii_xml(e: EInvoice) -> bytes:
+    """A UN/CEFACT CrossIndustryInvoice (EN 16931 profile): TypeCode 380 or 381."""
     b = _Builder({"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT})
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap={"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT})
     ctx = b.sub(root, "rsm:ExchangedDocumentContext")
     b.sub(b.sub(ctx, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", CII_GUIDELINE)
     doc = b.sub(root, "rsm:ExchangedDocument")
     b.sub(doc, "ram:ID", e.number)
-    b.sub(doc, "ram:TypeCode", "380")
+    b.sub(doc, "ram:TypeCode", e.type_code)
     _cii_date(b, doc, "ram:IssueDateTime", e.issued_on)
     tx = b.sub(root, "rsm:SupplyChainTradeTransaction")
     for line in e.lines:
@@ -375,7 +438,8 @@ def invoice_cii(invoice: Invoice) -> bytes:
         b.sub(tax, "ram:RateApplicablePercent", _rate(e.tax_rate))
     terms = b.sub(settlement, "ram:SpecifiedTradePaymentTerms")
     b.sub(terms, "ram:Description", e.payment_terms)
-    _cii_date(b, terms, "ram:DueDateDateTime", e.due_on)
+    if e.due_on:
+        _cii_date(b, terms, "ram:DueDateDateTime", e.due_on)
     sums = b.sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     b.sub(sums, "ram:LineTotalAmount", _m(e.subtotal))
     b.sub(sums, "ram:TaxBasisTotalAmount", _m(e.subtotal))
@@ -384,19 +448,50 @@ def invoice_cii(invoice: Invoice) -> bytes:
     if e.paid:
         b.sub(sums, "ram:TotalPrepaidAmount", _m(e.paid))
     b.sub(sums, "ram:DuePayableAmount", _m(e.due))
+    if e.preceding_number:  # BT-25 / BT-26
+        ref = b.sub(settlement, "ram:InvoiceReferencedDocument")
+        b.sub(ref, "ram:IssuerAssignedID", e.preceding_number)
+        if e.preceding_issued_on:
+            b.sub(b.sub(ref, "ram:FormattedIssueDateTime"), "qdt:DateTimeString",
+                  e.preceding_issued_on.strftime("%Y%m%d"), format="102")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def invoice_facturx_pdf(invoice: Invoice, *, request=None) -> bytes:
-    """The invoice PDF as PDF/A-3 with the CII XML embedded (Factur-X, EN 16931 profile), by `factur-x`."""
+def invoice_cii(invoice: Invoice) -> bytes:
+    return cii_xml(einvoice_from(invoice))
+
+
+def credit_note_cii(credit_note: CreditNote) -> bytes:
+    return cii_xml(einvoice_from_credit_note(credit_note))
+
+
+def _facturx_pdf(*, xml: bytes, document, title: str, subject: str, request=None) -> bytes:
+    """The document's PDF as PDF/A-3 with the CII XML embedded (Factur-X, EN 16931 profile), by `factur-x`."""
     from facturx import generate_from_binary
 
-    from orders.documents.rendering import document_pdf, invoice_document
+    from orders.documents.rendering import document_pdf
 
-    xml = invoice_cii(invoice)
-    pdf = document_pdf(invoice_document(invoice), request=request, pdf_variant="pdf/a-3b")
+    pdf = document_pdf(document, request=request, pdf_variant="pdf/a-3b")
     return generate_from_binary(
         pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, xmp_compression=False,
-        pdf_metadata={"author": settings.OPERATOR_NAME, "title": f"Invoice {invoice.number}",
-                      "subject": f"Invoice {invoice.number}, PO {invoice.order.po_number}", "keywords": "Factur-X"},
+        pdf_metadata={"author": settings.OPERATOR_NAME, "title": title, "subject": subject, "keywords": "Factur-X"},
+    )
+
+
+def invoice_facturx_pdf(invoice: Invoice, *, request=None) -> bytes:
+    from orders.documents.rendering import invoice_document
+
+    return _facturx_pdf(
+        xml=invoice_cii(invoice), document=invoice_document(invoice), request=request,
+        title=f"Invoice {invoice.number}", subject=f"Invoice {invoice.number}, PO {invoice.order.po_number}",
+    )
+
+
+def credit_note_facturx_pdf(credit_note: CreditNote, *, request=None) -> bytes:
+    from orders.documents.rendering import credit_note_document
+
+    return _facturx_pdf(
+        xml=credit_note_cii(credit_note), document=credit_note_document(credit_note), request=request,
+        title=f"Credit note {credit_note.number}",
+        subject=f"Credit note {credit_note.number}, invoice {credit_note.invoice.number}, PO {credit_note.order.po_number}",
     )

@@ -1,4 +1,4 @@
-"""Reads for the documents pages: the invoice list."""
+"""Reads for the documents pages: the invoice list and the credit notes of the invoices one may see."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from orders.access import invoice_groups_visible_to, invoices_visible_to
 from orders.documents.forms import InvoiceFilter
-from orders.models import Invoice
+from orders.models import CreditNote, Invoice
 from procurement.models import Group, Member
 
 
@@ -28,3 +28,8 @@ def invoice_list(*, member: Member, data) -> tuple[QuerySet, InvoiceFilter]:
     if not filterset.is_valid():
         return queryset.none(), filterset
     return filterset.qs, filterset
+
+
+def credit_notes_of(invoices: QuerySet) -> QuerySet:
+    """The credit notes of `invoices` (already scoped to a member by `invoice_list`): same business, same rights."""
+    return CreditNote.objects.filter(invoice__in=invoices.order_by().values("pk")).select_related("order", "invoice")

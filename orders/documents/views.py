@@ -16,15 +16,15 @@ from django.views.generic import ListView, View
 
 from orders.access import FINANCE_ROLES, order_visible_to
 from orders.documents.dock import dock_key, dock_key_rotate
+from orders.documents.downloads import einvoice_response, order_ubl_response
+from orders.documents.einvoice import EInvoiceError
 from orders.documents.forms import DockKeyRotateForm
-from orders.documents.einvoice import EInvoiceError, invoice_facturx_pdf, invoice_ubl
 from orders.documents.rendering import (
     Document,
     credit_note_document,
     PdfUnavailable,
     document_html,
     document_pdf,
-    file_safe,
     invoice_document,
     packing_slip_document,
     shipping_label_document,
@@ -82,10 +82,13 @@ class DocumentView(MemberRequiredMixin, View):
 class InvoiceDocumentView(DocumentView):
     html_url_name, pdf_url_name = "invoice_detail", "invoice_pdf"
 
-    def get_document(self) -> Document:
+    def get_invoice(self) -> Invoice:
         invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
         self.check_order(invoice.order)
-        return invoice_document(invoice)
+        return invoice
+
+    def get_document(self) -> Document:
+        return invoice_document(self.get_invoice())
 
     def extra_downloads(self):
         number = self.kwargs["invoice_number"]
@@ -95,40 +98,77 @@ class InvoiceDocumentView(DocumentView):
         ]
 
 
-class InvoiceEInvoiceView(InvoiceDocumentView):
-    """The invoice as an EN 16931 e-invoice: UBL 2.1 XML, or a Factur-X PDF/A-3 with the CII XML inside."""
+class EInvoiceDownloadMixin:
+    """The document as an EN 16931 e-invoice: UBL 2.1 XML, or a Factur-X PDF/A-3 with the CII XML inside."""
 
     syntax = "ubl"
 
+    def get_einvoice_object(self):
+        raise NotImplementedError
+
     def get(self, request, *args, **kwargs):
-        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
-        self.check_order(invoice.order)
-        name = f"invoice-{file_safe(invoice.number)}-{file_safe(invoice.order.po_number)}"
+        obj = self.get_einvoice_object()
         try:
-            if self.syntax == "ubl":
-                response = HttpResponse(invoice_ubl(invoice), content_type="application/xml; charset=utf-8")
-                response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
-                return response
-            data = invoice_facturx_pdf(invoice, request=request)
+            return einvoice_response(obj, syntax=self.syntax, request=request)
         except EInvoiceError as exc:
             messages.error(request, str(exc))
-            return redirect("orders:invoice_detail", invoice_number=invoice.number)
+            return redirect(f"orders:{self.html_url_name}", **self.kwargs)
         except PdfUnavailable as exc:
-            html_url = reverse("orders:invoice_detail", kwargs=self.kwargs)
+            html_url = reverse(f"orders:{self.html_url_name}", kwargs=self.kwargs)
             return render(request, "orders/documents/pdf_unavailable.html",
-                          {"document": invoice_document(invoice), "html_url": html_url, "reason": str(exc)}, status=503)
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}-facturx.pdf"'
-        return response
+                          {"document": self.get_document(), "html_url": html_url, "reason": str(exc)}, status=503)
+
+
+class InvoiceEInvoiceView(EInvoiceDownloadMixin, InvoiceDocumentView):
+    def get_einvoice_object(self):
+        return self.get_invoice()
 
 
 class CreditNoteDocumentView(DocumentView):
     html_url_name, pdf_url_name = "credit_note_detail", "credit_note_pdf"
 
-    def get_document(self) -> Document:
-        credit_note = self.get_scoped_or_404(CreditNote.objects.select_related("order"), number=self.kwargs["credit_note_number"])
+    def get_credit_note(self) -> CreditNote:
+        credit_note = self.get_scoped_or_404(
+            CreditNote.objects.select_related("order", "invoice"), number=self.kwargs["credit_note_number"])
         self.check_order(credit_note.order)
-        return credit_note_document(credit_note)
+        return credit_note
+
+    def get_document(self) -> Document:
+        return credit_note_document(self.get_credit_note())
+
+    def extra_downloads(self):
+        number = self.kwargs["credit_note_number"]
+        return [
+            ("E-invoice (UBL XML)", reverse("orders:credit_note_ubl", kwargs={"credit_note_number": number})),
+            ("Factur-X PDF", reverse("orders:credit_note_facturx", kwargs={"credit_note_number": number})),
+        ]
+
+
+class CreditNoteEInvoiceView(EInvoiceDownloadMixin, CreditNoteDocumentView):
+    def get_einvoice_object(self):
+        return self.get_credit_note()
+
+
+class OrderUblView(MemberRequiredMixin, View):
+    """The order as a UBL 2.1 Order XML (orders.documents.ubl_order), for whoever may see the order."""
+
+    def get_order(self) -> Order:
+        order = self.get_scoped_or_404(Order, po_number=self.kwargs["po_number"])
+        if not order_visible_to(order=order, member=self.member):
+            raise PermissionDenied("Only the buyer, the group's approvers, finance and admins see this document.")
+        return order
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        self.get_order()  # 404 for another business's PO numbers, before saying the method is wrong
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        order = self.get_order()
+        try:
+            return order_ubl_response(order)
+        except EInvoiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:order_detail", po_number=order.po_number)
 
 
 class ShipmentDocumentView(DocumentView):

@@ -41,3 +41,29 @@ def en16931_failures(xml: bytes, *, syntax: str) -> list[tuple[str, str, str]]:
 
 def fatal(xml: bytes, *, syntax: str) -> list[tuple[str, str]]:
     return [(rule, text) for rule, flag, text in en16931_failures(xml, syntax=syntax) if flag == "fatal"]
+
+
+def fatal_rules(xml: bytes, *, syntax: str) -> set[str]:
+    """The ids of the fatal rules `xml` breaks."""
+    return {rule for rule, _ in fatal(xml, syntax=syntax)}
+
+
+def xpath(xml: bytes, path: str, namespaces: dict):
+    return etree.fromstring(xml).xpath(path, namespaces=namespaces)
+
+
+def facturx_embedded_xml(pdf: bytes) -> bytes:
+    """The CII XML inside a Factur-X PDF, after checking what makes it one: a PDF/A-3 (its XMP
+    identification), the attachment named factur-x.xml, valid against the Factur-X XSD, EN 16931 level,
+    and zero fatal EN 16931 errors."""
+    from facturx import get_flavor, get_level, get_xml_from_pdf
+
+    assert pdf.startswith(b"%PDF")
+    assert b"<pdfaid:part>3</pdfaid:part>" in pdf  # PDF/A-3 identification in the (uncompressed) XMP metadata
+    assert b"urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" in pdf
+    filename, xml = get_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml"
+    tree = etree.fromstring(xml)
+    assert get_flavor(tree) == "factur-x" and get_level(tree) == "en16931"
+    assert fatal(xml, syntax="CII") == []
+    return xml
