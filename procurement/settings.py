@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,6 +193,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs (celery beat); each is also a management command for cron. Add yours here.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Notifications (README "Notifications"): every morning, tell finance that last month can be closed
+# (also `manage.py month_close_reminders_send` for cron).
+CELERY_BEAT_SCHEDULE["month-close-reminders"] = {
+    "task": "orders.finance.tasks.month_close_reminders", "schedule": crontab(hour=6, minute=0),
+}
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")

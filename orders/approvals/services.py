@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
 from orders.models import Approval, Order
+from orders.notices import buyer_notify
 from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import GroupMembership, Member
+from procurement.notifications.models import Kind
 from procurement.tenancy import member_has_role
 from procurement.webhooks import Event, webhook_emit
 
@@ -77,6 +79,7 @@ def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.APPROVED)
     webhook_emit(business=locked.business_id, event=Event.ORDER_APPROVED, payload=_payload(locked))
+    buyer_notify(order=locked, kind=Kind.ORDER_APPROVED, decided_by=approver)
     return locked
 
 
@@ -93,4 +96,5 @@ def order_reject(*, order: Order, approver: Member, reason: str, acting_user) ->
     Approval.objects.create(business_id=locked.business_id, order=locked, approver=approver,
                             decision=Approval.Decision.REJECTED, reason=reason)
     webhook_emit(business=locked.business_id, event=Event.ORDER_REJECTED, payload={**_payload(locked), "reason": reason})
+    buyer_notify(order=locked, kind=Kind.ORDER_REJECTED, decided_by=approver)
     return locked
