@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import Budget
 from orders.approvals.services import order_approve
 from orders.documents.services import invoice_issue
 from orders.finance.reconciliation import month_close
@@ -21,9 +20,9 @@ from procurement.models import Notification, NotificationEmail, NotificationPref
 from procurement.notifications.models import Channel, Kind
 from procurement.notifications.services import notify
 from procurement.notifications.tasks import MAX_RETRIES, notification_email_send
-from tests.factories import PASSWORD, GroupMembershipFactory, MemberFactory
+from tests.factories import PASSWORD, MemberFactory
 from tests.support.flaky_mail import FlakyBackend
-from tests.support.orders import fill_cart, make_budget, place
+from tests.support.orders import fill_cart, make_budget, make_member, place, place_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +36,12 @@ def _site(settings):
 
 @pytest.fixture
 def approver(group):
-    member = MemberFactory(business=group.business, user__email="approver@example.com")
-    GroupMembershipFactory(group=group, member=member, role="approver")
-    return member
+    return make_member(group, "approver", "approver@example.com")
 
 
 @pytest.fixture
 def pending(buyer, group):
-    budget = make_budget(group, amount="1000.00", policy=Budget.Policy.APPROVAL, allocate={buyer: "50.00"})
-    fill_cart(buyer, ("60.00", 2))
-    order = place(buyer, group, budget).order
+    order = place_pending(buyer, group)
     assert order.status == Order.Status.PENDING_APPROVAL
     return order
 
@@ -127,8 +122,7 @@ def test_delivered_mails_the_buyer(order, buyer, mailoutbox, django_capture_on_c
 
 
 def test_low_funds_mails_each_group_admin_and_business_admin(group, buyer, admin_member, mailoutbox, django_capture_on_commit_callbacks):
-    group_admin = MemberFactory(business=group.business, user__email="ga@example.com")
-    GroupMembershipFactory(group=group, member=group_admin, role="group_admin")
+    make_member(group, "group_admin", "ga@example.com")
     budget = make_budget(group, amount="100.00", low_funds_alert=Decimal("30.00"))
     fill_cart(buyer, ("80.00", 1))
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,8 +145,7 @@ def _invoice_last_month(order):
 
 
 def test_month_closable_tells_finance_once(order, group, admin_member, mailoutbox, django_capture_on_commit_callbacks):
-    finance = MemberFactory(business=group.business, user__email="fin@example.com")
-    GroupMembershipFactory(group=group, member=finance, role="finance")
+    make_member(group, "finance", "fin@example.com")
     today = _invoice_last_month(order)
     mailoutbox.clear()
     last = today - datetime.timedelta(days=1)
@@ -355,3 +348,34 @@ def test_an_email_link_signs_in_first_then_lands_on_the_page(client, approver, p
 def test_settings_page_is_linked_from_the_account(client, buyer):
     client.force_login(buyer.user)
     assert reverse("procurement:notification_settings") in client.get(reverse("procurement:account")).content.decode()
+
+
+def test_seed_demo_fills_the_demo_bells_once():
+    from io import StringIO
+
+    call_command("seed_demo", "--orders", "6", stdout=StringIO())
+    shipped = Notification.objects.filter(kind=Kind.ORDER_SHIPPED)
+    assert shipped.exists() and all(n.recipient.business.name == "Acme Corporation" for n in shipped)
+    before = Notification.objects.count()
+    call_command("seed_demo", "--orders", "6", stdout=StringIO())
+    assert Notification.objects.count() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_task_delivered_twice_at_once_sends_one_email(mailoutbox):
+    """acks_late re-delivery: two workers run the same send at once; the row lock lets one send."""
+    from tests.factories import BusinessFactory
+    from tests.support.threads import run_at_once
+
+    business = BusinessFactory()
+    member = MemberFactory(business=business, user__email="twice@example.com")
+    notify(business=business, kind=Kind.ORDER_DELIVERED, recipients=[member], subject="Your order PO-7 was delivered",
+           template="order_delivered", context={"po_number": "PO-7"}, url="/account/orders/PO-7/")  # autocommit: sent now
+    email = NotificationEmail.objects.get()
+    assert email.sent_at and len(mailoutbox) == 1
+    NotificationEmail.objects.filter(pk=email.pk).update(sent_at=None)  # as if the first worker died before acking
+    mailoutbox.clear()
+    results, errors = run_at_once(lambda i: notification_email_send.run(email.pk), 4)
+    assert not errors and sorted(results) == ["sent", "skipped", "skipped", "skipped"]
+    assert len(mailoutbox) == 1
