@@ -46,6 +46,9 @@ UNIQUE_ALLOWED = {
     ("budgets.AllocationRule", "budget"): (
         "one-to-one to a budget of the same business. Under Citus: unique (business_id, budget_id)."
     ),
+    ("procurement.NotificationEmail", "notification"): (
+        "one-to-one to a notification of the same business (its email). Under Citus: unique (business_id, notification_id)."
+    ),
     ("orders.Invoice", "shipment"): (
         "one-to-one to a shipment of the same business. Under Citus: unique (business_id, shipment_id)."
     ),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('budgets', '0005_recurring_series_transfers_rules_runout_alert'),
-        ('procurement', '0008_unique_constraints_include_business'),
+        ('procurement', '0009_unique_constraints_include_business'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

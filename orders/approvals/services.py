@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge
 from orders.models import Approval, Order
+from orders.notices import buyer_notify
 from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import GroupMembership, Member
+from procurement.notifications.models import Kind
 from procurement.tenancy import member_has_role
 from procurement.webhooks import Event, webhook_emit
 
@@ -79,6 +81,7 @@ def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
                             decision=Approval.Decision.APPROVED)
     spend_rollup_status_changed(order=locked, before=Order.Status.PENDING_APPROVAL, after=locked.status)  # roll-up hook
     webhook_emit(business=locked.business_id, event=Event.ORDER_APPROVED, payload=_payload(locked))
+    buyer_notify(order=locked, kind=Kind.ORDER_APPROVED, decided_by=approver)
     return locked
 
 
@@ -96,4 +99,5 @@ def order_reject(*, order: Order, approver: Member, reason: str, acting_user) ->
                             decision=Approval.Decision.REJECTED, reason=reason)
     spend_rollup_status_changed(order=locked, before=Order.Status.PENDING_APPROVAL, after=locked.status)  # roll-up hook
     webhook_emit(business=locked.business_id, event=Event.ORDER_REJECTED, payload={**_payload(locked), "reason": reason})
+    buyer_notify(order=locked, kind=Kind.ORDER_REJECTED, decided_by=approver)
     return locked

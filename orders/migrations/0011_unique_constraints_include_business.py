@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0010_daily_spend_rollup'),
-        ('procurement', '0008_unique_constraints_include_business'),
+        ('procurement', '0009_unique_constraints_include_business'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0007_api_tokens_and_webhooks'),
+        ('procurement', '0008_notifications'),
     ]
 
     operations = [
