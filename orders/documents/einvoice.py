@@ -3,7 +3,8 @@
 Both are built from one `EInvoice` snapshot of the invoice, so the two syntaxes can never disagree with
 each other or with the HTML invoice: same lines, same tax (rounded half-up once on the subtotal), same
 totals. The PO number travels as BT-13 (purchase order reference) and the Blanket PO number as BT-12
-(contract reference); the buyer reference BT-10 is the group's cost center (else the group's name).
+(contract reference); the buyer reference BT-10 is the group's cost center, else the order's
+information fields ("GL code 6100; Project code P-7", `buyer_reference`), else the group's name.
 
 VAT category (BT-151 / BT-118). EN 16931 is a VAT model; our operator may sell from outside the EU:
 - the invoice charges tax (rate > 0): category ``S`` (standard rate) at the invoice's rate; the seller
@@ -25,7 +26,7 @@ import pycountry
 from django.conf import settings
 from lxml import etree
 
-from orders.models import Invoice
+from orders.models import Invoice, Order
 
 CENT = Decimal("0.01")
 UNIT_CODE = "C62"  # UN/ECE Recommendation 20: "one" (a piece)
@@ -157,7 +158,7 @@ def einvoice_from(invoice: Invoice) -> EInvoice:
         currency=invoice.currency,
         po_number=order.po_number,
         blanket_po_number=order.blanket_po_number or "",
-        buyer_reference=(order.group.cost_center or order.group.name) if order.group_id else order.po_number,
+        buyer_reference=buyer_reference(order),
         seller=seller,
         buyer=buyer,
         delivered_on=invoice.shipment.ship_date if invoice.shipment_id else None,
@@ -170,6 +171,21 @@ def einvoice_from(invoice: Invoice) -> EInvoice:
         paid=Decimal("0.00") if invoice.is_void else invoice.amount_paid,
         category=category,
     )
+
+
+#: BT-10 is free text; keep it to what a buyer's AP system shows in a column.
+BUYER_REFERENCE_MAX = 200
+
+
+def buyer_reference(order: Order) -> str:
+    """BT-10: the group's cost center; without one, the order information values the buyer gave at
+    checkout (what the buyer's AP routes by: GL code, project code); else the group's name."""
+    if not order.group_id:
+        return order.po_number
+    if order.group.cost_center:
+        return order.group.cost_center
+    values = "; ".join(f"{v.name} {v.value}" for v in order.information)
+    return values[:BUYER_REFERENCE_MAX].strip() or order.group.name
 
 
 def _m(value: Decimal) -> str:

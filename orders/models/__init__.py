@@ -8,3 +8,4 @@ from .shipment import Shipment, ShipmentLine  # noqa: F401
 from .receiving import Receipt, ReceiptLine  # noqa: F401
 from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
 from .dock import DockSigningKey  # noqa: F401
+from .fields import OrderField, OrderFieldChoice, OrderFieldGroup, OrderFieldValue  # noqa: F401

@@ -78,6 +78,12 @@ class Order(models.Model):
     def ship_to_lines(self):
         return [line for line in self.ship_to.splitlines() if line.strip()]
 
+    @property
+    def information(self) -> list:
+        """The order information fields entered at checkout (OrderFieldValue snapshots, in position
+        order); `prefetch_related("field_values")` makes it free on lists."""
+        return list(self.field_values.all())
+
 
 class OrderLine(models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
