@@ -156,7 +156,7 @@ def test_checkout_page_asks_the_fields_and_shows_clear_errors(client, buyer, gro
     response = _checkout_post(client, group, **{f"info_{hours.pk}": "lots"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "This field is required." in html and "Hours: “lots” is not a number." in html
+    assert "Enter GL code: your business requires it on every order." in html and "Hours: “lots” is not a number." in html
     assert not Order.objects.exists()
     response = _checkout_post(client, group, **{f"info_{gl.pk}": "6200", f"info_{hours.pk}": "3"})
     order = Order.objects.get()

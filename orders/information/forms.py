@@ -83,4 +83,5 @@ def information_form_field(field: OrderField) -> forms.Field:
     return forms.CharField(
         label=field.name, required=field.required, max_length=200, help_text=hint,
         widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": f"Enter {field.name}: your business requires it on every order."},
     )
