@@ -161,6 +161,9 @@ def order_field_choices_add(*, field: OrderField, text: str, acting_user) -> Cho
     parsed = choices_parse(text)
     if not parsed:
         raise InvalidInput("Paste at least one value, one per line.")
+    # The field row serialises concurrent pastes into one list (the unique (business, field, value)
+    # constraint is behind it); then its choices, as the lock order says.
+    OrderField.objects.select_for_update().filter(pk=field.pk, business_id=field.business_id).first()
     existing = {c.value.lower(): c for c in OrderFieldChoice.objects.select_for_update().filter(business_id=field.business_id, field=field)}
     new, changed = [], []
     for value, label in parsed:

@@ -122,8 +122,12 @@ class ChoiceSearchView(MemberRequiredMixin, View):
     """GET ?q=&page=: one page of a choice field's active choices as JSON, for the checkout combobox.
     Any member of the business (buyers check out); another business's field is a 404."""
 
+    def check_role(self):
+        super().check_role()  # the field first: another business's id is a 404 whatever the method
+        self.field = self.get_scoped_or_404(OrderField.objects.filter(type=OrderField.Type.CHOICE, active=True), pk=self.kwargs["field_id"])
+
     def get(self, request, *args, **kwargs):
-        field = self.get_scoped_or_404(OrderField.objects.filter(type=OrderField.Type.CHOICE, active=True), pk=kwargs["field_id"])
+        field = self.field
         try:
             page = int_parse(request.GET.get("page"), minimum=1, maximum=selectors.SEARCH_PAGES_MAX, what="page") or 1
         except InputError:
