@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 
 from orders.models import OrderField
+from procurement.inputs import BoundedModelMultipleChoiceField
 from procurement.models import Business, Group
 
 CHOICES_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
@@ -15,7 +16,7 @@ class OrderFieldForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What buyers see, e.g. “GL code” or “Project code”.")
     type = forms.ChoiceField(choices=OrderField.Type.choices)
     required = forms.BooleanField(required=False, label="Required on every order")
-    groups = forms.ModelMultipleChoiceField(
+    groups = BoundedModelMultipleChoiceField(
         queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         label="Groups", help_text="Ask only buyers of these groups. Leave all unticked to ask every group.",
     )
