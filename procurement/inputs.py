@@ -124,3 +124,19 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     return HttpResponseBadRequest("A value contains a NUL character; remove it and try again.")
         return self.get_response(request)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField that refuses ids outside 1..ID_MAX as an invalid choice before querying."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        if key == "pk":
+            for pk in value:
+                try:
+                    id_parse(pk)
+                except InputError:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:40]},
+                    ) from None
+        return super()._check_values(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +21,8 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from budgets.models import Allocation, Budget
-from orders.models import Category, DailySpend, InvoiceLine, Order, OrderLine, ShipmentLine
+from orders.information.selectors import order_values_by_order, report_fields
+from orders.models import Category, DailySpend, InvoiceLine, Order, OrderFieldValue, OrderLine, ShipmentLine
 from orders.rollup import SPEND_STATUSES
 from procurement.errors import InvalidInput
 from procurement.inputs import InputError, date_parse, id_parse, int_parse
@@ -245,6 +247,9 @@ REPORT_FILTERS = [
     "description", "quantity", "amount_min", "amount_max", "status", "ship_from", "ship_to", "carrier",
     "tracking_number", "invoice_number", "paid",
 ]
+#: Order information filters: `field_<field id>=<value>` (exact value, as the index answers it).
+FIELD_FILTER = re.compile(r"^field_(\d{1,18})$")
+FIELD_FILTERS_MAX = 20
 
 
 class OrdersReportFilter(django_filters.FilterSet):
@@ -281,6 +286,23 @@ class OrdersReportFilter(django_filters.FilterSet):
         model = OrderLine
         fields: list[str] = []
 
+    def __init__(self, *args, business: Business | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+
+    def filter_queryset(self, queryset):
+        """The declared filters, then each order information filter (`field_<id>`) as a semi-join on
+        the (business, field, value, order) index."""
+        queryset = super().filter_queryset(queryset)
+        for key, value in (self.data or {}).items():
+            match = FIELD_FILTER.match(key)
+            if match and value:
+                values = OrderFieldValue.objects.filter(field_id=_int(match.group(1)), value=str(value).strip()[:200])
+                if self.business is not None:
+                    values = values.filter(business=self.business)
+                queryset = queryset.filter(order_id__in=values.values("order_id"))
+        return queryset
+
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(order__placed_at__gte=_day_start(_date(value)))
 
@@ -316,8 +338,14 @@ class OrdersReportFilter(django_filters.FilterSet):
 
 
 def report_filters(*, data) -> dict:
-    """The report filters given in the query string `data` (stripped, the empty ones left out)."""
-    return {k: data.get(k, "").strip() for k in REPORT_FILTERS if data.get(k, "").strip()}
+    """The report filters given in the query string `data` (stripped, the empty ones left out), order
+    information filters (`field_<id>`) included, at most FIELD_FILTERS_MAX of them."""
+    found = {k: data.get(k, "").strip() for k in REPORT_FILTERS if data.get(k, "").strip()}
+    fields = [k for k in data if FIELD_FILTER.match(k) and data.get(k, "").strip()]
+    if len(fields) > FIELD_FILTERS_MAX:
+        raise ReportFilterError(f"Filter by at most {FIELD_FILTERS_MAX} order information fields at a time.")
+    found.update({k: data.get(k, "").strip()[:200] for k in fields})
+    return found
 
 
 def orders_report(*, business: Business, filters: dict | None = None):
@@ -344,24 +372,39 @@ def orders_report(*, business: Business, filters: dict | None = None):
             invoice_status=Subquery(inv.values("invoice__status")[:1]),
         )
     )
-    return OrdersReportFilter(f, queryset=qs).qs.order_by("-order__placed_at", "-order_id", "id")
+    return OrdersReportFilter(f, queryset=qs, business=business).qs.order_by("-order__placed_at", "-order_id", "id")
 
 
 REPORT_FIELDS = [
     "order_date", "po_number", "blanket_po", "group_name", "cost_center", "buyer_first", "buyer_last", "buyer_email",
     "sku", "description", "quantity", "amount", "status", "ship_date", "carrier", "tracking_number",
-    "invoice_number", "invoice_status",
+    "invoice_number", "invoice_status", "order_id",
 ]
 
 
+def report_columns(fields=()) -> list[str]:
+    """The report's column headings: REPORT_COLUMNS, then one per order information field."""
+    return [label for _, label in REPORT_COLUMNS] + [f.name for f in fields]
+
+
+def report_with_fields(rows: list[tuple], *, business_id: int, fields) -> list[tuple]:
+    """REPORT_FIELDS tuples with one more cell per order information field (one query for all rows)."""
+    if not fields:
+        return rows
+    at = REPORT_FIELDS.index("order_id")
+    values = order_values_by_order(business_id=business_id, order_ids=[r[at] for r in rows])
+    return [(*r, *(values.get(r[at], {}).get(f.pk, "") for f in fields)) for r in rows]
+
+
 def report_row(values: tuple) -> list:
-    """A values_list() tuple of REPORT_FIELDS as the cells of REPORT_COLUMNS."""
+    """A values_list() tuple of REPORT_FIELDS (plus any order information cells) as the cells of
+    report_columns()."""
     (order_date, po, blanket, group, cc, first, last, email, sku, desc, qty, amount, status, ship_date, carrier,
-     tracking, invoice, invoice_status) = values
+     tracking, invoice, invoice_status, _order_id, *information) = values
     return [
         order_date, po, blanket, group, cc, f"{first} {last}".strip() or email, sku, desc, qty, amount,
         STATUS_LABELS.get(status, status), ship_date or "", carrier or "", tracking or "", invoice or "",
-        PAID_LABELS.get(invoice_status, ""),
+        PAID_LABELS.get(invoice_status, ""), *information,
     ]
 
 
@@ -381,13 +424,14 @@ class _Echo:
 _LATER_FIELDS = ("ship_date", "carrier", "tracking_number", "invoice_number", "invoice_status")
 
 
-def report_rows(queryset, chunk_size: int = 2000):
+def report_rows(queryset, chunk_size: int = 2000, *, fields=(), business_id: int | None = None):
     """The report's REPORT_FIELDS tuples, in report order, from a server-side cursor.
 
     The lines stream without the shipment and invoice subqueries (which would run for every line
     before the first one could be sorted and sent); each chunk's latest shipment and invoice come in
     two queries keyed by line, with the subqueries' rules (latest ship date, then latest shipment;
-    latest invoice). Filters on those columns still work: they stay in the queryset's WHERE.
+    latest invoice). Filters on those columns still work: they stay in the queryset's WHERE. With
+    `fields` (order information), each chunk's values come in one more query, one cell per field.
     """
     base = [f for f in REPORT_FIELDS if f not in _LATER_FIELDS]
     rows = queryset.values_list("id", *base).iterator(chunk_size=chunk_size)
@@ -409,29 +453,31 @@ def report_rows(queryset, chunk_size: int = 2000):
             .values_list("order_line_id", "invoice__number", "invoice__status")
         ):
             invoiced.setdefault(line_id, tuple(values))
+        out = []
         for line_id, *values in chunk:
             row = dict(zip(base, values))
             row.update(zip(("ship_date", "carrier", "tracking_number"), shipped.get(line_id, (None, None, None))))
             row.update(zip(("invoice_number", "invoice_status"), invoiced.get(line_id, (None, None))))
-            yield tuple(row[f] for f in REPORT_FIELDS)
+            out.append(tuple(row[f] for f in REPORT_FIELDS))
+        yield from report_with_fields(out, business_id=business_id, fields=fields)
 
 
-def report_csv_stream(queryset, chunk_size: int = 2000):
+def report_csv_stream(queryset, chunk_size: int = 2000, *, fields=(), business_id: int | None = None):
     """CSV text straight from a server-side cursor: the first row leaves at once, memory stays flat."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([label for _, label in REPORT_COLUMNS])
-    for values in report_rows(queryset, chunk_size=chunk_size):
+    yield writer.writerow(row_safe(report_columns(fields)))
+    for values in report_rows(queryset, chunk_size=chunk_size, fields=fields, business_id=business_id):
         yield writer.writerow(row_safe(report_row(values)))
 
 
-def report_xlsx_file(queryset, chunk_size: int = 2000):
+def report_xlsx_file(queryset, chunk_size: int = 2000, *, fields=(), business_id: int | None = None):
     """A write-only XLSX in a temporary file (rows go to disk as they come), positioned at the start."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Orders report")
-    sheet.append([label for _, label in REPORT_COLUMNS])
-    for values in report_rows(queryset, chunk_size=chunk_size):
+    sheet.append(row_safe(report_columns(fields)))
+    for values in report_rows(queryset, chunk_size=chunk_size, fields=fields, business_id=business_id):
         sheet.append(row_safe(report_row(values)))
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)

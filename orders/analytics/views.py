@@ -60,9 +60,12 @@ class OrdersReportView(FinanceMixin, TemplateView):
         paginator = Paginator(qs.values_list(*analytics.REPORT_FIELDS), 50)
         paginator.count = totals["lines"]  # already counted with the totals: no second COUNT query
         page = paginator.get_page(self.request.GET.get("page"))
-        rows = [analytics.report_row(v) for v in page.object_list]
+        fields = analytics.report_fields(business=self.business)
+        rows = analytics.report_with_fields(list(page.object_list), business_id=self.business.pk, fields=fields)
+        rows = [analytics.report_row(v) for v in rows]
         return super().get_context_data(
-            page_obj=page, rows=rows, columns=[label for _, label in analytics.REPORT_COLUMNS], totals=totals,
+            page_obj=page, rows=rows, columns=analytics.report_columns(fields), totals=totals,
+            field_filters=[(f, f"field_{f.pk}", filters.get(f"field_{f.pk}", "")) for f in fields if f.active],
             filters=filters, query=urlencode(filters),
             groups=self.scoped(Group).order_by("name").values_list("pk", "name"),
             buyers=self.scoped(Member).select_related("user").order_by("user__first_name", "user__last_name"),
@@ -82,9 +85,10 @@ class OrdersReportExportView(FinanceMixin, View):
             error_to_message(request, exc)
             return redirect("orders:orders_report")
         stamp = timezone.localdate().isoformat()
+        extra = {"fields": analytics.report_fields(business=self.business), "business_id": self.business.pk}
         if request.GET.get("format") == "xlsx":
-            return FileResponse(analytics.report_xlsx_file(qs), as_attachment=True, filename=f"orders-report-{stamp}.xlsx")
-        response = StreamingHttpResponse(analytics.report_csv_stream(qs), content_type="text/csv; charset=utf-8")
+            return FileResponse(analytics.report_xlsx_file(qs, **extra), as_attachment=True, filename=f"orders-report-{stamp}.xlsx")
+        response = StreamingHttpResponse(analytics.report_csv_stream(qs, **extra), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="orders-report-{stamp}.csv"'
         return response
 

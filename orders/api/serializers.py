@@ -18,7 +18,17 @@ class OrderLineSerializer(serializers.ModelSerializer):
         fields = ["sku", "description", "quantity", "unit_price", "amount", "quantity_shipped", "quantity_cancelled"]
 
 
+class OrderInformationSerializer(serializers.Serializer):
+    """One order information value as entered at checkout (the field's name then, the value, and a
+    choice's label)."""
+
+    name = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+
+
 class OrderSerializer(serializers.ModelSerializer):
+    order_information = OrderInformationSerializer(source="information", many=True, read_only=True)
     group = serializers.CharField(source="group.name", read_only=True)
     group_id = serializers.IntegerField(read_only=True)
     buyer = serializers.EmailField(source="buyer.user.email", read_only=True)
@@ -30,7 +40,7 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "po_number", "url", "status", "group", "group_id", "buyer", "budget_id", "blanket_po_number", "subtotal",
             "total", "currency", "over_budget", "needs_approval_reason", "rejection_reason", "ship_to", "placed_at",
-            "decided_at",
+            "decided_at", "order_information",
         ]
 
     def get_url(self, order) -> str:
@@ -58,6 +68,16 @@ class OrderPlaceSerializer(serializers.Serializer):
         many=True, required=False, max_length=200,
         help_text="The products to order; they replace your cart. Without lines, your cart is ordered.",
     )
+    order_information = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        help_text="Order information fields by name (or id), e.g. {\"GL code\": \"6100\"}; validated as at checkout "
+        "(required fields, numbers, an active choice of the field's list).",
+    )
+
+    def validate_order_information(self, value):
+        if len(value) > 50:
+            raise serializers.ValidationError("At most 50 order information fields.")
+        return value
 
 
 class RejectSerializer(serializers.Serializer):

@@ -113,7 +113,7 @@ class OrderListView(generics.ListAPIView):
     pagination_class = Pages
 
     def get_queryset(self):
-        qs = orders_visible(member=self.member).select_related("group", "buyer__user")
+        qs = orders_visible(member=self.member).select_related("group", "buyer__user").prefetch_related("field_values")
         return _order_filter(qs, self.request.query_params)
 
     @extend_schema(parameters=ORDER_FILTERS, responses={200: s.OrderSerializer(many=True), **ERRORS})
@@ -170,7 +170,7 @@ class OrderListView(generics.ListAPIView):
                     cart_add(member=member, product=products[line["sku"]], quantity=line["quantity"])
             result = order_place(
                 member=member, group=group, budget=budget, address=address, po_number=d.get("po_number") or None,
-                checkout_token=token, acting_user=request.user,
+                checkout_token=token, acting_user=request.user, information=d.get("order_information"),
             )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(s.OrderDetailSerializer(result.order).data, status=code)

@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from orders.information.forms import information_form_field
+from orders.information.services import OrderInformationInvalid, order_information_validate
 from orders.models import Order
 from procurement.inputs import BoundedModelChoiceField, IdField
 from procurement.models import Business
@@ -18,7 +20,7 @@ class CheckoutForm(forms.Form):
     budget = forms.TypedChoiceField(label="Budget (Blanket PO)", coerce=int, empty_value=None)
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
 
-    def __init__(self, *args, business: Business, group, addresses, budget_choices, budget_optional: bool, **kwargs):
+    def __init__(self, *args, business: Business, group, addresses, budget_choices, budget_optional: bool, order_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.business = business
         self.fields["group"].initial = group.pk
@@ -40,6 +42,27 @@ class CheckoutForm(forms.Form):
             )
         else:
             del self.fields["po_number"]
+        self.group = group
+        self.order_fields = list(order_fields)
+        for field in self.order_fields:
+            self.fields[f"info_{field.pk}"] = information_form_field(field)
+
+    @property
+    def information(self) -> dict:
+        """The order information values typed, by field id (for order_place)."""
+        return {f.pk: self.cleaned_data.get(f"info_{f.pk}", "") for f in self.order_fields}
+
+    def clean(self):
+        data = super().clean()
+        if self.order_fields:
+            try:
+                order_information_validate(business=self.business, group=self.group, values=self.information)
+            except OrderInformationInvalid as exc:
+                for field_id, message in exc.errors.items():
+                    name = f"info_{field_id}" if field_id else None
+                    if name is None or name not in self.errors:
+                        self.add_error(name, message)
+        return data
 
     def clean_budget(self):
         value = self.cleaned_data.get("budget")

@@ -13,6 +13,7 @@ from budgets.models import Budget
 from procurement.formatting import format_money
 from procurement.models import Address, Group, GroupMembership, Member
 from procurement.tenancy import member_group_ids
+from orders.information import selectors as information
 
 Role = GroupMembership.Role
 
@@ -59,3 +60,8 @@ def group_has_active_budgets(*, group: Group) -> bool:
 
 def checkout_addresses(*, member: Member) -> QuerySet:
     return Address.objects.filter(business_id=member.business_id, is_active=True).order_by("label")
+
+
+def order_fields_for_group(*, business, group: Group | None) -> list:
+    """The active order information fields (OrderField) buyers of `group` fill at checkout, in order."""
+    return information.order_fields_for_group(business=business, group=group)

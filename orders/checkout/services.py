@@ -10,6 +10,7 @@ order instead of creating a second; the unique (business, po_number) constraint 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from budgets.ledger import (
 from budgets.models import Budget
 from orders.approvals.services import approval_deciders_exist
 from orders.catalog.services import cart_get
+from orders.information.services import OrderInformationInvalid, order_information_save, order_information_validate
 from orders.models import CartItem, Order, OrderLine
 from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
@@ -74,11 +76,13 @@ def order_place(
     po_number: str | None = None,
     checkout_token: uuid.UUID,
     acting_user,
+    information: Mapping | None = None,
 ) -> PlaceResult:
     """Place the member's cart as one order. Returns the order (and whether this call created it).
 
     Raises CheckoutError (empty cart, typed PO number taken, bad input), budgets.ledger.InsufficientFunds
-    (block policy) or BudgetUnavailable; in every such case nothing is saved.
+    (block policy) or BudgetUnavailable; in every such case nothing is saved. `information` holds the
+    order information values by field id or name (orders.information.services.order_information_validate).
     """
     existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
     if existing is not None:
@@ -87,7 +91,7 @@ def order_place(
         try:
             return _order_place(
                 member=member, group=group, budget=budget, address=address, po_number=po_number,
-                checkout_token=checkout_token, acting_user=acting_user,
+                checkout_token=checkout_token, acting_user=acting_user, information=information,
             )
         except IntegrityError:
             # A concurrent submit of the same form won the race, or a number was taken meanwhile.
@@ -104,7 +108,7 @@ def order_place(
 
 
 @transaction.atomic
-def _order_place(*, member, group, budget, address, po_number, checkout_token, acting_user) -> PlaceResult:
+def _order_place(*, member, group, budget, address, po_number, checkout_token, acting_user, information=None) -> PlaceResult:
     business: Business = member.business
     if group.business_id != business.pk or address.business_id != business.pk:
         raise CheckoutError("This group or address does not belong to your business.")
@@ -112,6 +116,10 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         raise CheckoutError("This shipping address is no longer active; choose another.")
     if not GroupMembership.objects.filter(group=group, member=member, role=GroupMembership.Role.BUYER).exists():
         raise CheckoutError(f"You are not a buyer in {group.name}.")
+    try:  # re-checked here: the form is not trusted, and the API comes straight here
+        information_values = order_information_validate(business=business, group=group, values=information)
+    except OrderInformationInvalid as exc:
+        raise CheckoutError(str(exc)) from exc
 
     locked_budget = None
     if budget is not None:
@@ -169,6 +177,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         )
         for item in cart.items
     ])
+    order_information_save(order=order, values=information_values)
 
     if locked_budget is not None and order.status == Order.Status.PLACED:
         try:

@@ -13,6 +13,7 @@ from orders.checkout.selectors import (
     checkout_addresses,
     checkout_budgets,
     group_has_active_budgets,
+    order_fields_for_group,
 )
 from orders.checkout.services import CheckoutError, order_place
 from orders.models import Order
@@ -49,6 +50,7 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
         form = CheckoutForm(
             data, business=self.business, group=group, addresses=checkout_addresses(member=self.member),
             budget_choices=choices, budget_optional=optional,
+            order_fields=order_fields_for_group(business=self.business, group=group),
         )
         return form, choices, optional
 
@@ -88,7 +90,7 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
             result = order_place(
                 member=self.member, group=group, budget=data["budget"], address=data["address"],
                 po_number=data.get("po_number") or None, checkout_token=data["checkout_token"],
-                acting_user=request.user,
+                acting_user=request.user, information=form.information,
             )
         except InsufficientFunds as exc:
             form.add_error(None, f"{exc} Remaining: {exc.available}. Choose another budget or change your cart.")

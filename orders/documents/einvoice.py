@@ -5,7 +5,8 @@ snapshot of the document, so they can never disagree with each other or with the
 same tax (rounded half-up once on the subtotal), same totals. A credit note is a UBL `CreditNote` (Peppol
 BIS credit note) and a CII with TypeCode 381; its amounts are positive (what is credited) and it names
 the invoice it corrects as the preceding invoice reference BT-25 (number and issue date). The PO number travels as BT-13 (purchase order reference) and the Blanket PO number as BT-12
-(contract reference); the buyer reference BT-10 is the group's cost center (else the group's name).
+(contract reference); the buyer reference BT-10 is the group's cost center, else the order's
+information fields ("GL code 6100; Project code P-7", `buyer_reference`), else the group's name.
 
 VAT category (BT-151 / BT-118). EN 16931 is a VAT model; our operator may sell from outside the EU:
 - the invoice charges tax (rate > 0): category ``S`` (standard rate) at the invoice's rate; the seller
@@ -27,7 +28,7 @@ import pycountry
 from django.conf import settings
 from lxml import etree
 
-from orders.models import CreditNote, Invoice
+from orders.models import CreditNote, Invoice, Order
 
 CENT = Decimal("0.01")
 UNIT_CODE = "C62"  # UN/ECE Recommendation 20: "one" (a piece)
@@ -167,7 +168,7 @@ def _snapshot(document: Invoice | CreditNote, *, type_code: str, lines, **specif
         currency=document.currency,
         po_number=order.po_number,
         blanket_po_number=order.blanket_po_number or "",
-        buyer_reference=(order.group.cost_center or order.group.name) if order.group_id else order.po_number,
+        buyer_reference=buyer_reference(order),
         seller=seller,
         buyer=buyer,
         lines=tuple(
@@ -216,6 +217,21 @@ def einvoice_from_credit_note(credit_note: CreditNote) -> EInvoice:
         preceding_number=invoice.number,
         preceding_issued_on=invoice.issued_on,
     )
+
+
+#: BT-10 is free text; keep it to what a buyer's AP system shows in a column.
+BUYER_REFERENCE_MAX = 200
+
+
+def buyer_reference(order: Order) -> str:
+    """BT-10: the group's cost center; without one, the order information values the buyer gave at
+    checkout (what the buyer's AP routes by: GL code, project code); else the group's name."""
+    if not order.group_id:
+        return order.po_number
+    if order.group.cost_center:
+        return order.group.cost_center
+    values = "; ".join(f"{v.name} {v.value}" for v in order.information)
+    return values[:BUYER_REFERENCE_MAX].strip() or order.group.name
 
 
 def _m(value: Decimal) -> str:

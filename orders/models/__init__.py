@@ -9,3 +9,4 @@ from .receiving import Receipt, ReceiptLine  # noqa: F401
 from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
 from .dock import DockSigningKey  # noqa: F401
 from .rollup import DailySpend  # noqa: F401
+from .fields import OrderField, OrderFieldChoice, OrderFieldGroup, OrderFieldValue  # noqa: F401

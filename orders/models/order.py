@@ -83,6 +83,12 @@ class Order(models.Model):
         shipments = self.shipments.all()
         return shipments.exists() and not shipments.filter(receipt__isnull=True).exists()
 
+    @property
+    def information(self) -> list:
+        """The order information fields entered at checkout (OrderFieldValue snapshots, in position
+        order); `prefetch_related("field_values")` makes it free on lists."""
+        return list(self.field_values.all())
+
 
 class OrderLine(models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")

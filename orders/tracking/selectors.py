@@ -111,7 +111,7 @@ def order_find(*, member: Member, query: str) -> tuple[Order | None, QuerySet]:
         return exact, visible.none()
     return None, visible.filter(
         Q(po_number__icontains=query) | Q(blanket_po_number__icontains=query)
-    ).select_related("group", "buyer__user").order_by("-placed_at", "-id")
+    ).select_related("group", "buyer__user").prefetch_related("field_values").order_by("-placed_at", "-id")
 
 
 def order_detail(*, business_id: int, po_number: str) -> Order | None:
@@ -125,6 +125,7 @@ def order_detail(*, business_id: int, po_number: str) -> Order | None:
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("id"))
             )),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver__user").order_by("decided_at", "id")),
+            "field_values",
         )
         .first()
     )

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from budgets.seed import seed_budgets, seed_recurring_budget
 from orders.seed.finance import seed_payments
+from orders.seed.information import seed_order_fields
 from orders.seed.notifications import seed_notifications
 from orders.seed.orders import seed_catalog, seed_invoices, seed_orders, seed_spend_rollup
 from orders.seed.receiving import seed_receiving, seed_refund
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         seed_refund(business=acme, stdout=self.stdout)
         seed_bank_statements(business=acme, stdout=self.stdout)
         seed_notifications(business=acme, stdout=self.stdout)
+        seed_order_fields(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)
         # The bulk seeders write rows without the services, so the spend roll-up is rebuilt set-based.

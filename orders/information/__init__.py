@@ -1,0 +1,1 @@
+"""Order information fields: Business Settings pages, validation of values, the choice search."""
