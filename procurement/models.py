@@ -347,3 +347,6 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint}"
+
+
+from procurement.jobs.models import Job  # noqa: E402,F401  # the jobs package's model, registered in this app

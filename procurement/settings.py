@@ -191,7 +191,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs (celery beat); each is also a management command for cron. Add yours here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Jobs whose message or worker was lost are enqueued again (cron: `manage.py jobs_resume`).
+    "jobs-resume": {"task": "procurement.jobs.tasks.jobs_resume_task", "schedule": 300.0},
+}
+# Background jobs (procurement/jobs/): a running job whose heartbeat is older than this lost its worker
+# and is run again by the next delivery. Their files live under MEDIA_ROOT/jobs/<business>/..., served
+# only through the job's download view (never by the web server: there is no MEDIA_URL route).
+JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=120)
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
+# With REDIS_URL, the cache (the per-request membership look-up, job progress) and the sessions
+# (cached_db: read from Redis, written through to the database) use Redis; without it, memory and the
+# database. REDIS_CACHE_URL picks another Redis database for the cache.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=REDIS_URL)
+if REDIS_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
+                          "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="procurement")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")
