@@ -1,6 +1,7 @@
 """Settings for the procurement app, driven by environment variables (12-factor, as in cookiecutter-django)."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -199,7 +200,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # and is run again by the next delivery. Their files live under MEDIA_ROOT/jobs/<business>/..., served
 # only through the job's download view (never by the web server: there is no MEDIA_URL route).
 JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=120)
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media") if not TESTING else f"{tempfile.gettempdir()}/procurement-test-media"))
 
 # With REDIS_URL, the cache (the per-request membership look-up, job progress) and the sessions
 # (cached_db: read from Redis, written through to the database) use Redis; without it, memory and the

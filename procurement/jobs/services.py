@@ -138,7 +138,11 @@ def _finish(job: Job, output: JobOutput) -> None:
     if output.content is not None:
         content = output.content
         content = ContentFile(content) if isinstance(content, bytes | bytearray) else File(content)
-        job.result_file.save(output.filename or "result", content, save=False)
+        try:
+            job.result_file.save(output.filename or "result", content, save=False)
+        finally:
+            if hasattr(output.content, "close"):
+                output.content.close()
         fields.append("result_file")
     job.result = {**(output.summary or {}), "filename": output.filename, "content_type": output.content_type}
     job.status, job.finished_at = Job.Status.DONE, timezone.now()

@@ -6,18 +6,43 @@ the kind's roles (403): the result file is never public, it leaves only through 
 
 from __future__ import annotations
 
+import uuid
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from procurement.jobs.models import Job
 from procurement.jobs.registry import kind_get
-from procurement.jobs.services import job_live_progress
+from procurement.errors import ApplicationError, error_to_message
+from procurement.jobs.services import job_create, job_key, job_live_progress
 from procurement.tenancy import MemberRequiredMixin, member_has_role
 
 #: Seconds between two polls (JavaScript) or two refreshes (no JavaScript).
 POLL_SECONDS = 2
+
+
+def job_token() -> str:
+    """A fresh token for a form that starts a job: the same form posted twice (double click) starts one job."""
+    return uuid.uuid4().hex
+
+
+def job_start(request, *, member, kind: str, params: dict, fallback_url: str, title: str = "",
+              token: str = "", input_name: str = "", input_content: bytes | None = None):
+    """Start (or find, by idempotency key) the job and redirect to its progress page; errors go back."""
+    token = (token or request.POST.get("job_token", "")).strip()[:64] or job_token()
+    try:
+        job = job_create(
+            business=member.business, member=member, kind=kind, params=params, title=title,
+            idempotency_key=job_key(kind, member.pk, params, token), input_name=input_name,
+            input_content=input_content, acting_user=request.user,
+        )
+    except ApplicationError as exc:
+        error_to_message(request, exc)
+        return HttpResponseRedirect(fallback_url)
+    return HttpResponseRedirect(reverse("procurement:job_detail", kwargs={"job_id": job.pk}))
 
 
 class JobMixin(MemberRequiredMixin):
