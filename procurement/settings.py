@@ -210,6 +210,9 @@ if REDIS_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
                           "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="procurement")}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The signed-in member's membership (member + business) from the cache for this long (0: every request
+# reads it; procurement/tenancy.py). Every save of a member, user, business or role drops the entry.
+MEMBERSHIP_CACHE_SECONDS = env.int("MEMBERSHIP_CACHE_SECONDS", default=300 if REDIS_CACHE_URL else 0)
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")

@@ -46,6 +46,10 @@ def job_start(request, *, member, kind: str, params: dict, fallback_url: str, ti
 
 
 class JobMixin(MemberRequiredMixin):
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        self.get_job()  # another business's job is a 404 whatever the method
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     def get_job(self) -> Job:
         job = self.get_scoped_or_404(Job.objects.select_related("created_by__user"), pk=self.kwargs["job_id"])
         kind = kind_get(job.kind)
