@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import ahocorasick
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from simple_history.utils import bulk_create_with_history
 
 from budgets.models import Budget
 from orders.models import Invoice, MonthClose, Order, Payment, PaymentAllocation, StatementImport
+from procurement.bulk import bulk_insert, history_insert_from
 from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import Business, Member
@@ -544,9 +544,8 @@ def statement_rows_save(
     try:
         with transaction.atomic():
             for start in range(0, len(payments), WRITE_BATCH):
-                batch = payments[start : start + WRITE_BATCH]
-                bulk_create_with_history(batch, Payment, batch_size=WRITE_BATCH, default_user=_history_user(acting_user))
-                report(start + len(batch), total_steps)
+                bulk_insert(Payment, payments[start : start + WRITE_BATCH])
+                report(start + min(WRITE_BATCH, len(payments) - start), total_steps)
     except IntegrityError:
         raise StatementError(["These rows were imported at the same moment by someone else; nothing was saved."])
     allocations = [
@@ -554,12 +553,15 @@ def statement_rows_save(
         for index, invoice, take in planned
     ]
     for start in range(0, len(allocations), WRITE_BATCH):
-        bulk_create_with_history(allocations[start : start + WRITE_BATCH], PaymentAllocation, batch_size=WRITE_BATCH,
-                                 default_user=_history_user(acting_user))
+        bulk_insert(PaymentAllocation, allocations[start : start + WRITE_BATCH])
+    # History: one "+" row per payment and allocation, with the acting user (as history_save would write).
+    history_insert_from(Payment, Payment.objects.filter(statement_import=statement_import), acting_user=acting_user)
+    history_insert_from(PaymentAllocation, PaymentAllocation.objects.filter(payment__statement_import=statement_import),
+                        acting_user=acting_user)
     updates = list(changed.values())
-    for start in range(0, len(updates), WRITE_BATCH // 2):
-        Invoice.objects.bulk_update(updates[start : start + WRITE_BATCH // 2], ["amount_paid", "status"])
-        report(len(rows) + int(len(rows) * (start + WRITE_BATCH // 2) / max(len(updates), 1)), total_steps)
+    for start in range(0, len(updates), WRITE_BATCH):
+        _invoices_paid_update(updates[start : start + WRITE_BATCH])
+        report(len(rows) + int(len(rows) * min(1, (start + WRITE_BATCH) / len(updates))), total_steps)
     if paid_in_full and any(
         Event.INVOICE_PAID in e.events for e in WebhookEndpoint.objects.filter(business=business, is_active=True)
     ):
@@ -573,8 +575,19 @@ def statement_rows_save(
     return matched, len(rows) - matched
 
 
-def _history_user(acting_user):
-    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+def _invoices_paid_update(invoices: list[Invoice]) -> None:
+    """Write the invoices' new amount_paid and status: one UPDATE ... FROM (VALUES ...) on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_update(invoices, ["amount_paid", "status"], batch_size=500)
+        return
+    values = ", ".join(["(%s::bigint, %s::numeric, %s::varchar)"] * len(invoices))
+    params = [v for inv in invoices for v in (inv.pk, inv.amount_paid, inv.status)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE orders_invoice AS i SET amount_paid = v.paid, status = v.status FROM (VALUES {values}) "  # nosec B608  # placeholders only
+            "AS v(id, paid, status) WHERE i.id = v.id",
+            params,
+        )
 
 
 @transaction.atomic
