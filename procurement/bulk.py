@@ -55,7 +55,7 @@ def history_insert_from(model, queryset, *, acting_user) -> int:
     select_sql, params = queryset.values_list("pk", flat=True).query.sql_with_params()
     user_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
     sql = (
-        f"INSERT INTO {q(history._meta.db_table)} ({', '.join(q(c) for c in tracked)}, {q('history_date')}, "
+        f"INSERT INTO {q(history._meta.db_table)} ({', '.join(q(c) for c in tracked)}, {q('history_date')}, "  # nosec B608  # names from model meta, values as parameters
         f"{q('history_change_reason')}, {q('history_type')}, {q('history_user_id')}) "
         f"SELECT {', '.join(q(c) for c in tracked)}, %s, NULL, '+', %s FROM {q(model._meta.db_table)} "
         f"WHERE {q(model._meta.pk.column)} IN ({select_sql})"
