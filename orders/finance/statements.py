@@ -475,6 +475,7 @@ def _months_lock(*, business: Business, rows: list[StatementRow]) -> None:
         raise StatementError(errors[:50] + ([f"… and {len(errors) - 50} more lines."] if len(errors) > 50 else []))
 
 
+@transaction.atomic
 def statement_rows_save(
     *, business: Business, rows: list[StatementRow], statement_import: StatementImport, acting_user, progress=None
 ) -> tuple[int, int]:
