@@ -602,6 +602,8 @@ def statement_import(
     far the save got (the background job's progress bar).
     """
     rows = statement_preview(business=business, text=text, mapping=mapping)
+    if progress is not None:
+        progress(0, 2 * len(rows))  # parsed and matched: also the job's heartbeat before the save
     result = ImportResult(statement_import=None)
     new_rows = [r for r in rows if r.status != "duplicate"]
     result.duplicates = len(rows) - len(new_rows)
