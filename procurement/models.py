@@ -352,3 +352,4 @@ class WebhookDelivery(models.Model):
 # Notifications live in their own module of the core (procurement/notifications/models.py); imported
 # here so that they belong to this app and its migrations.
 from .notifications.models import Notification, NotificationEmail, NotificationPreference  # noqa: E402,F401
+from procurement.jobs.models import Job  # noqa: E402,F401  # the jobs package's model, registered in this app

@@ -1,6 +1,7 @@
 """Settings for the procurement app, driven by environment variables (12-factor, as in cookiecutter-django)."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -206,7 +207,26 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Notifications (README "Notifications"): every morning, tell finance that last month can be closed
     # (also `manage.py month_close_reminders_send` for cron).
     "month-close-reminders": {"task": "orders.finance.tasks.month_close_reminders", "schedule": crontab(hour=6, minute=0)},
+    # Jobs whose message or worker was lost are enqueued again (cron: `manage.py jobs_resume`).
+    "jobs-resume": {"task": "procurement.jobs.tasks.jobs_resume_task", "schedule": 300.0},
 }
+# Background jobs (procurement/jobs/): a running job whose heartbeat is older than this lost its worker
+# and is run again by the next delivery. Their files live under MEDIA_ROOT/jobs/<business>/..., served
+# only through the job's download view (never by the web server: there is no MEDIA_URL route).
+JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=120)
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media") if not TESTING else f"{tempfile.gettempdir()}/procurement-test-media"))
+
+# With REDIS_URL, the cache (the per-request membership look-up, job progress) and the sessions
+# (cached_db: read from Redis, written through to the database) use Redis; without it, memory and the
+# database. REDIS_CACHE_URL picks another Redis database for the cache.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=REDIS_URL)
+if REDIS_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
+                          "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="procurement")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The signed-in member's membership (member + business) from the cache for this long (0: every request
+# reads it; procurement/tenancy.py). Every save of a member, user, business or role drops the entry.
+MEMBERSHIP_CACHE_SECONDS = env.int("MEMBERSHIP_CACHE_SECONDS", default=300 if REDIS_CACHE_URL else 0)
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")

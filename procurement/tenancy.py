@@ -5,7 +5,9 @@ member's business once, and `self.scoped(Model)` is the only way views reach ten
 of another business therefore gives 404, never its data.
 """
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -15,14 +17,34 @@ from .models import GroupMembership, Member
 Role = GroupMembership.Role
 
 
+def _member_cache_key(user_id) -> str:
+    return f"member-of-user:{user_id}"
+
+
 def member_for_user(user) -> Member | None:
+    """The user's active membership (with its business), once per request; across requests from the
+    shared cache when MEMBERSHIP_CACHE_SECONDS is set (Redis in production), invalidated on every save
+    of the member, its user, its business or its group roles (`member_cache_forget`)."""
     if not user.is_authenticated:
         return None
     member = getattr(user, "_cached_member", None)
     if member is None:
-        member = Member.objects.select_related("business", "user").filter(user=user, is_active=True).first()
+        seconds = settings.MEMBERSHIP_CACHE_SECONDS
+        member = cache.get(_member_cache_key(user.pk)) if seconds else None
+        if member is None:
+            member = Member.objects.select_related("business").filter(user=user, is_active=True).first()
+            if seconds and member is not None:
+                cache.set(_member_cache_key(user.pk), member, seconds)  # without the user (no password hash)
+        if member is not None:
+            member.user = user  # the request's own user object: no query, never stale
         user._cached_member = member
     return member
+
+
+def member_cache_forget(*, user_ids) -> None:
+    """Drop the cached memberships of these users (their member, business or roles changed)."""
+    if settings.MEMBERSHIP_CACHE_SECONDS:
+        cache.delete_many([_member_cache_key(pk) for pk in user_ids])
 
 
 def member_group_roles(member: Member) -> dict[int, set[str]]:

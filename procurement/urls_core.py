@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from . import integration_views
+from .jobs import views as job_views
 from .notifications import views as notification_views
 from .numbering.views import POSettingsView
 
@@ -22,6 +23,9 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("account/jobs/<int:job_id>/", job_views.JobDetailView.as_view(), name="job_detail"),
+    path("account/jobs/<int:job_id>/status/", job_views.JobStatusView.as_view(), name="job_status"),
+    path("account/jobs/<int:job_id>/download/", job_views.JobDownloadView.as_view(), name="job_download"),
     path("account/api-tokens/", integration_views.ApiTokenListView.as_view(), name="api_tokens"),
     path("account/api-tokens/<int:token_id>/revoke/", integration_views.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
     path("account/notifications/", notification_views.NotificationListView.as_view(), name="notifications"),

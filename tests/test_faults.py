@@ -173,12 +173,13 @@ def test_applying_fails_after_the_first_invoice(business, group, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_statement_import_fails_on_its_second_row(business, group, admin_member, monkeypatch):
+def test_a_statement_import_fails_after_its_payments_are_written(business, group, admin_member, monkeypatch):
+    """The set-based save: payments and their history are in, then the invoices' update fails: nothing stays."""
     invoice = make_invoice(group=group, total="100.00", number="INV-F-1")
     text = f"Date,Amount,Description\n2026-03-20,60.00,{invoice.number}\n2026-03-21,40.00,{invoice.number}\n"
     mapping = {"date": "Date", "amount": "Amount", "reference": "Description", "date_format": "%Y-%m-%d"}
     before = _state()
-    _on_call(orders.finance.statements, "payment_record", monkeypatch, n=2)
+    _on_call(orders.finance.statements, "_invoices_paid_update", monkeypatch, n=1)
     with pytest.raises(Boom):
         statement_import(business=business, text=text, mapping=mapping, filename="s.csv", member=admin_member,
                          acting_user=admin_member.user)

@@ -470,15 +470,24 @@ def report_csv_stream(queryset, chunk_size: int = 2000, *, fields=(), business_i
         yield writer.writerow(row_safe(report_row(values)))
 
 
-def report_xlsx_file(queryset, chunk_size: int = 2000, *, fields=(), business_id: int | None = None):
-    """A write-only XLSX in a temporary file (rows go to disk as they come), positioned at the start."""
+def report_xlsx_file(queryset, chunk_size: int = 2000, *, fields=(), business_id: int | None = None, on_rows=None):
+    """A write-only XLSX in a temporary file (rows go to disk as they come), positioned at the start.
+
+    `on_rows(n)` hears how many rows are written, once per chunk (the background job's progress).
+    """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Orders report")
     sheet.append(row_safe(report_columns(fields)))
+    written = 0
     for values in report_rows(queryset, chunk_size=chunk_size, fields=fields, business_id=business_id):
         sheet.append(row_safe(report_row(values)))
+        written += 1
+        if on_rows is not None and written % chunk_size == 0:
+            on_rows(written)
+    if on_rows is not None:
+        on_rows(written)
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)

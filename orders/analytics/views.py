@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect
@@ -22,7 +23,12 @@ from orders.analytics import selectors as analytics
 from orders.access import FinanceMixin
 from orders.models import Category, Order
 from procurement.errors import error_to_message
+from procurement.jobs.views import job_start, job_token
 from procurement.models import Group, Member
+
+
+#: Reports up to this many lines download as XLSX inside the request; larger ones go through a job.
+XLSX_SYNC_ROWS = 5_000
 
 
 class AnalyticsView(FinanceMixin, TemplateView):
@@ -66,7 +72,7 @@ class OrdersReportView(FinanceMixin, TemplateView):
         return super().get_context_data(
             page_obj=page, rows=rows, columns=analytics.report_columns(fields), totals=totals,
             field_filters=[(f, f"field_{f.pk}", filters.get(f"field_{f.pk}", "")) for f in fields if f.active],
-            filters=filters, query=urlencode(filters),
+            filters=filters, query=urlencode(filters), job_token=job_token(),
             groups=self.scoped(Group).order_by("name").values_list("pk", "name"),
             buyers=self.scoped(Member).select_related("user").order_by("user__first_name", "user__last_name"),
             categories=Category.objects.order_by("name").values_list("pk", "name"),
@@ -87,10 +93,31 @@ class OrdersReportExportView(FinanceMixin, View):
         stamp = timezone.localdate().isoformat()
         extra = {"fields": analytics.report_fields(business=self.business), "business_id": self.business.pk}
         if request.GET.get("format") == "xlsx":
+            if qs.count() > XLSX_SYNC_ROWS:
+                messages.info(request, f"This report has more than {XLSX_SYNC_ROWS:,} lines: Export XLSX prepares the "
+                              "file in the background and shows its progress.")
+                return redirect(f"{reverse('orders:orders_report')}?{urlencode(analytics.report_filters(data=request.GET))}")
             return FileResponse(analytics.report_xlsx_file(qs, **extra), as_attachment=True, filename=f"orders-report-{stamp}.xlsx")
         response = StreamingHttpResponse(analytics.report_csv_stream(qs, **extra), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="orders-report-{stamp}.csv"'
         return response
+
+
+class OrdersReportXlsxJobView(FinanceMixin, View):
+    """Export XLSX: a background job with the report's filters (POST; the same form twice is one job)."""
+
+    def get(self, request):
+        return redirect("orders:orders_report")
+
+    def post(self, request):
+        filters = analytics.report_filters(data=QueryDict(request.POST.get("query", "")))
+        try:
+            analytics.orders_report(business=self.business, filters=filters)
+        except analytics.ReportFilterError as exc:
+            error_to_message(request, exc)
+            return redirect("orders:orders_report")
+        return job_start(request, member=self.member, kind="orders_report_xlsx", params={"filters": filters},
+                         fallback_url=reverse("orders:orders_report"))
 
 
 class BudgetReportView(FinanceMixin, TemplateView):

@@ -8,6 +8,7 @@ SHIPMENT = "account/orders/<str:po_number>/shipments/<int:shipment_id>/"
 
 urlpatterns = [
     path("account/invoices/", views.InvoiceListView.as_view(), name="invoice_list"),
+    path("account/invoices/month-zip/", views.InvoicesZipView.as_view(), name="invoices_zip"),
     path("account/invoices/<str:invoice_number>/", views.InvoiceDocumentView.as_view(), name="invoice_detail"),
     path("account/invoices/<str:invoice_number>/pdf/", views.InvoiceDocumentView.as_view(as_pdf=True), name="invoice_pdf"),
     path("account/credit-notes/<str:credit_note_number>/", views.CreditNoteDocumentView.as_view(), name="credit_note_detail"),

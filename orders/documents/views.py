@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import ListView, View
 
 from orders.access import FINANCE_ROLES, order_visible_to
@@ -29,8 +30,11 @@ from orders.documents.rendering import (
     packing_slip_document,
     shipping_label_document,
 )
+from orders.documents.jobs import month_parse
 from orders.documents.selectors import invoice_list
 from orders.models import CreditNote, Invoice, Order, Shipment
+from procurement.errors import InvalidInput, error_to_message
+from procurement.jobs.views import job_start, job_token
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin
 
 def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
@@ -214,6 +218,8 @@ class InvoiceListView(MemberRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
         context["filtered"] = self.form.is_bound and any(self.request.GET.get(k) for k in self.form.fields)
+        context["job_token"] = job_token()
+        context["this_month"] = timezone.localdate().strftime("%Y-%m")
         return context
 
 
@@ -236,3 +242,22 @@ class DockKeyView(BusinessAdminRequiredMixin, View):
 
     def _render(self, form, status=200):
         return render(self.request, self.template_name, {"form": form, "key": dock_key(self.business.pk)}, status=status)
+
+
+class InvoicesZipView(MemberRequiredMixin, View):
+    """Download a month as ZIP: every invoice issued in the month as a PDF, made by a background job."""
+
+    required_roles = FINANCE_ROLES
+
+    def get(self, request):
+        return redirect("orders:invoice_list")
+
+    def post(self, request):
+        try:
+            year, month = month_parse(request.POST.get("month", ""))
+        except InvalidInput as exc:
+            error_to_message(request, exc)
+            return redirect("orders:invoice_list")
+        label = f"{year:04}-{month:02}"
+        return job_start(request, member=self.member, kind="invoices_zip", params={"month": label},
+                         title=f"Invoices of {label} (ZIP of PDFs)", fallback_url=reverse("orders:invoice_list"))

@@ -21,17 +21,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import ahocorasick
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from budgets.models import Budget
 from orders.finance import bank_formats
-from orders.finance.payments import payment_record
-from orders.models import Invoice, MonthClose, Order, Payment, StatementImport
+from orders.models import Invoice, MonthClose, Order, Payment, PaymentAllocation, StatementImport
+from procurement.bulk import bulk_insert, history_insert_from
 from procurement.errors import ApplicationError
 from procurement.history import model_update
 from procurement.models import Business, Member
 from procurement.money import MoneyError, money_parse
+from procurement.webhooks import Event, WebhookEndpoint, webhook_emit
 
 MAX_WINDOW = 6  # a reference number spans at most this many words ("BPO 2026 0001 3")
 KEY_CHUNK = 900  # bind parameters per look-up query (SQLite's historic limit is 999)
@@ -488,14 +489,156 @@ class ImportResult:
     months: list = field(default_factory=list)
 
 
+#: Rows written per INSERT (payments, allocations, their history) and invoices per UPDATE.
+WRITE_BATCH = 2_000
+
+
+def _months_lock(*, business: Business, rows: list[StatementRow]) -> None:
+    """Lock the business's closed months (finance lock order: MonthClose first) and refuse rows in them.
+
+    A Close month running at the same moment waits for this import, or this import sees it closed.
+    """
+    closed = {
+        (y, m)
+        for y, m in MonthClose.objects.select_for_update().filter(business=business, closed=True).values_list("year", "month")
+    }
+    errors = [
+        f"Line {row.line}: {row.received_on:%B %Y} is closed; reopen it to import into it."
+        for row in rows if (row.received_on.year, row.received_on.month) in closed
+    ]
+    if errors:
+        raise StatementError(errors[:50] + ([f"… and {len(errors) - 50} more lines."] if len(errors) > 50 else []))
+
+
 @transaction.atomic
-def statement_import(*, business: Business, text: str, mapping: dict, filename: str, member: Member, acting_user) -> ImportResult:
+def statement_rows_save(
+    *, business: Business, rows: list[StatementRow], statement_import: StatementImport, acting_user, progress=None
+) -> tuple[int, int]:
+    """Save matched rows as payments, set-based: the same outcome as `payment_record` row by row.
+
+    The target invoices are locked once (id order, after the month rows), each row is applied in file
+    order to the invoices' running balances in memory (named invoice first, the one whose balance
+    equals the amount first, the rest stays a credit), then payments, allocations and their history
+    go in with `bulk_create` in batches and the invoices with one `bulk_update` per batch: a fixed
+    number of queries per WRITE_BATCH rows, whatever the file's size. Returns (matched, to resolve).
+    """
+    report = progress or (lambda done, total=None: None)
+    total_steps = len(rows) * 2
+    _months_lock(business=business, rows=rows)
+    wanted = sorted({inv.pk for row in rows if row.status == "matched" for inv in row.targets})
+    invoices: dict[int, Invoice] = {}
+    for chunk in _chunks(wanted):
+        invoices.update(
+            (inv.pk, inv)
+            for inv in Invoice.objects.select_for_update(of=("self",)).select_related("order")
+            .filter(business=business, pk__in=chunk).order_by("id")
+        )
+    payments: list[Payment] = []
+    planned: list[tuple[int, Invoice, Decimal]] = []
+    paid_in_full: list[tuple[Invoice, int]] = []
+    changed: dict[int, Invoice] = {}
+    matched = 0
+    for index, row in enumerate(rows):
+        ref = row.ref or Reference()
+        payment = Payment(
+            business=business, received_on=row.received_on, amount=row.amount, method="Bank",
+            reference=row.reference[:255],
+            po_number=(ref.po_numbers[0] if ref.po_numbers else (row.targets[0].order.po_number if row.targets else "")).strip()[:64],
+            invoice_number=(ref.invoice_numbers[0] if ref.invoice_numbers else "").strip()[:64],
+            statement_import=statement_import, fingerprint=row.fingerprint, created_by=acting_user,
+        )
+        if row.status == "matched":
+            matched += 1
+            ordered = [invoices[pk] for pk in dict.fromkeys(inv.pk for inv in row.targets) if pk in invoices]
+            remaining = row.amount
+            exact = [inv for inv in ordered if inv.balance_due == remaining]
+            if exact:
+                ordered = [exact[0]] + [inv for inv in ordered if inv.pk != exact[0].pk]
+            applied = Decimal("0.00")
+            for invoice in ordered:
+                if remaining <= 0:
+                    break
+                if invoice.status == Invoice.Status.VOID:
+                    continue
+                take = min(remaining, invoice.balance_due)
+                if take <= 0:
+                    continue
+                planned.append((index, invoice, take))
+                if invoice.amount_paid + take >= invoice.total:
+                    paid_in_full.append((invoice, index))
+                invoice.amount_paid += take
+                invoice.status = (
+                    Invoice.Status.PAID if invoice.total <= invoice.amount_paid + invoice.amount_credited
+                    else Invoice.Status.PARTLY_PAID
+                )
+                changed[invoice.pk] = invoice
+                remaining -= take
+                applied += take
+            if applied or ordered:
+                payment.amount_applied, payment.status = applied, Payment.Status.MATCHED
+        payments.append(payment)
+    try:
+        with transaction.atomic():
+            for start in range(0, len(payments), WRITE_BATCH):
+                bulk_insert(Payment, payments[start : start + WRITE_BATCH])
+                report(start + min(WRITE_BATCH, len(payments) - start), total_steps)
+    except IntegrityError:
+        raise StatementError(["These rows were imported at the same moment by someone else; nothing was saved."])
+    allocations = [
+        PaymentAllocation(business=business, payment=payments[index], invoice=invoice, amount=take, created_by=acting_user)
+        for index, invoice, take in planned
+    ]
+    for start in range(0, len(allocations), WRITE_BATCH):
+        bulk_insert(PaymentAllocation, allocations[start : start + WRITE_BATCH])
+    # History: one "+" row per payment and allocation, with the acting user (as history_save would write).
+    history_insert_from(Payment, Payment.objects.filter(statement_import=statement_import), acting_user=acting_user)
+    history_insert_from(PaymentAllocation, PaymentAllocation.objects.filter(payment__statement_import=statement_import),
+                        acting_user=acting_user)
+    updates = list(changed.values())
+    for start in range(0, len(updates), WRITE_BATCH):
+        _invoices_paid_update(updates[start : start + WRITE_BATCH])
+        report(len(rows) + int(len(rows) * min(1, (start + WRITE_BATCH) / len(updates))), total_steps)
+    if paid_in_full and any(
+        Event.INVOICE_PAID in e.events for e in WebhookEndpoint.objects.filter(business=business, is_active=True)
+    ):
+        for invoice, index in paid_in_full:
+            payment = payments[index]
+            webhook_emit(business=business.pk, event=Event.INVOICE_PAID, payload={
+                "number": invoice.number, "po_number": invoice.order.po_number, "total": str(invoice.total),
+                "currency": invoice.currency, "payment_id": payment.pk, "received_on": payment.received_on.isoformat(),
+            })
+    report(total_steps, total_steps)
+    return matched, len(rows) - matched
+
+
+def _invoices_paid_update(invoices: list[Invoice]) -> None:
+    """Write the invoices' new amount_paid and status: one UPDATE ... FROM (VALUES ...) on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_update(invoices, ["amount_paid", "status"], batch_size=500)
+        return
+    values = ", ".join(["(%s::bigint, %s::numeric, %s::varchar)"] * len(invoices))
+    params = [v for inv in invoices for v in (inv.pk, inv.amount_paid, inv.status)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE orders_invoice AS i SET amount_paid = v.paid, status = v.status FROM (VALUES {values}) "  # nosec B608  # placeholders only
+            "AS v(id, paid, status) WHERE i.id = v.id",
+            params,
+        )
+
+
+@transaction.atomic
+def statement_import(
+    *, business: Business, text: str, mapping: dict, filename: str, member: Member, acting_user, progress=None
+) -> ImportResult:
     """Save a previewed statement: one payment per new row, matched ones applied to their invoices.
 
     All or nothing: a rejected file, or a concurrent import of the same rows, saves nothing. The
-    column mapping is remembered for the business's next upload.
+    column mapping is remembered for the business's next upload. `progress(done, total)` hears how
+    far the save got (the background job's progress bar).
     """
     rows = statement_preview(business=business, text=text, mapping=mapping)
+    if progress is not None:
+        progress(0, 2 * len(rows))  # parsed and matched: also the job's heartbeat before the save
     result = ImportResult(statement_import=None)
     new_rows = [r for r in rows if r.booked and r.status != "duplicate"]
     result.duplicates = sum(1 for r in rows if r.status == "duplicate")
@@ -509,23 +652,9 @@ def statement_import(*, business: Business, text: str, mapping: dict, filename: 
     result.statement_import = StatementImport.objects.create(
         business=business, filename=filename[:255], rows=len(new_rows), imported_by=member
     )
-    try:
-        with transaction.atomic():
-            for row in new_rows:
-                ref = row.ref
-                payment_record(
-                    business=business, received_on=row.received_on, amount=row.amount, acting_user=acting_user,
-                    method="Bank", reference=row.reference,
-                    po_number=(ref.po_numbers[0] if ref.po_numbers else (row.targets[0].order.po_number if row.targets else "")),
-                    invoice_number=ref.invoice_numbers[0] if ref.invoice_numbers else "",
-                    invoices=row.targets if row.status == "matched" else [],
-                    statement_import=result.statement_import, fingerprint=row.fingerprint, prefer_exact=True,
-                )
-                if row.status == "matched":
-                    result.matched += 1
-                else:
-                    result.to_resolve += 1
-    except IntegrityError:
-        raise StatementError(["These rows were imported at the same moment by someone else; nothing was saved."])
+    result.matched, result.to_resolve = statement_rows_save(
+        business=business, rows=new_rows, statement_import=result.statement_import, acting_user=acting_user,
+        progress=progress,
+    )
     result.months = sorted({(r.received_on.year, r.received_on.month) for r in new_rows})
     return result

@@ -44,8 +44,11 @@ from orders.finance.selectors import payment_list, refunds_recent
 from orders.models import Payment
 from procurement.tenancy import Role, member_group_ids
 from procurement.errors import ApplicationError, error_to_form, error_to_message
+from procurement.jobs.views import job_start, job_token
 
 SESSION_KEY = "finance_statement_import"
+#: The preview table shows this many rows; the counts above it cover the whole file.
+PREVIEW_ROWS = 500
 
 
 def _month_url(year: int, month: int) -> str:
@@ -240,15 +243,26 @@ class StatementImportView(FinanceMixin, View):
             rows = statements.statement_preview(business=self.business, text=text, mapping=form.mapping())
         except statements.StatementError as exc:
             return self._render(form=form, errors=exc.errors, filename=upload.name)
-        request.session[SESSION_KEY] = {"text": text, "mapping": form.mapping(), "filename": upload.name}
+        request.session[SESSION_KEY] = {"text": text, "mapping": form.mapping(), "filename": upload.name,
+                                        "rows": len(rows), "token": job_token()}
         counts = {s: sum(1 for r in rows if r.status == s) for s in ("matched", "ambiguous", "unmatched", "duplicate", "not_booked")}
-        return self._render(form=form, rows=rows, counts=counts, filename=upload.name, preview=True)
+        return self._render(form=form, rows=rows[:PREVIEW_ROWS], total_rows=len(rows), counts=counts,
+                            filename=upload.name, preview=True, background=len(rows) > statements.SYNC_ROWS_MAX)
 
     def _confirm(self, request):
         pending = request.session.get(SESSION_KEY)
         if not pending:
             messages.error(request, "Nothing to import: upload the statement again.")
             return redirect("orders:statement_import")
+        if pending.get("rows", 0) > statements.SYNC_ROWS_MAX:
+            # A large file: the confirm runs as a background job with a progress page.
+            request.session.pop(SESSION_KEY, None)
+            return job_start(
+                request, member=self.member, kind="statement_import", token=pending.get("token", ""),
+                params={"mapping": pending["mapping"], "filename": pending["filename"]},
+                title=f"Bank statement import: {pending['filename']}"[:200], fallback_url=reverse("orders:statement_import"),
+                input_name="statement.csv", input_content=pending["text"].encode("utf-8"),
+            )
         try:
             result = statements.statement_import(
                 business=self.business, text=pending["text"], mapping=pending["mapping"],

@@ -46,6 +46,7 @@ from procurement.models import (
     User,
 )
 from orders.rollup import spend_rollup_rebuild
+from procurement.bulk import bulk_insert
 from procurement.money import CENT, ZERO
 from procurement.numbering.counters import BUSINESS_WIDE, Kind, counters_lock, counters_set_at_least
 from procurement.numbering.patterns import invoice_number_format, pattern_render, release_number_render
@@ -94,39 +95,6 @@ STATUS_MIX = [
     (Order.Status.REJECTED, 5),
 ]
 CARRIERS = ["UPS", "FedEx", "USPS", "DHL"]
-
-
-def bulk_insert(model, objs: list) -> list:
-    """Insert model instances fast and give them their primary keys.
-
-    PostgreSQL: the ids are reserved from the table's identity sequence (so that later rows can point
-    at these), then the rows go in with one `COPY` (psycopg 3's cursor.copy). Other databases:
-    bulk_create. Field defaults and auto_now_add are applied as by save(); no signals, no history rows
-    (as bulk_create).
-    """
-    if not objs:
-        return objs
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs, batch_size=BATCH)
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields]
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    table = connection.ops.quote_name(meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, len(objs)])
-        ids = [row[0] for row in cursor.fetchall()]
-        for obj, pk in zip(objs, ids):
-            setattr(obj, meta.pk.attname, pk)
-            for f in stamped:
-                f.pre_save(obj, True)
-            obj._state.adding = False
-        attnames = [f.attname for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([getattr(obj, a) for a in attnames])
-    return objs
 
 
 def _say(stdout, text):
