@@ -14,7 +14,7 @@ from django.utils import timezone
 from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
-from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from orders.models import Order, OrderApprovalStep, OrderLine, Shipment, ShipmentLine
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import CENT, ZERO
@@ -131,6 +131,10 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
         budget_release(charge=charge, amount=release, acting_user=acting_user,
                        note=f"Order {locked.po_number} cancelled" + (f": {reason}" if reason else ""))
     shipped_any = any(line.quantity_shipped for line in lines)
+    if locked.status == Order.Status.PENDING_APPROVAL:  # no approval level waits any more
+        OrderApprovalStep.objects.filter(
+            order=locked, status__in=[OrderApprovalStep.Status.PENDING, OrderApprovalStep.Status.WAITING]
+        ).update(status=OrderApprovalStep.Status.CLOSED)
     model_update(instance=locked, acting_user=acting_user, update_fields=True, fields={
         "status": Order.Status.SHIPPED if shipped_any else Order.Status.CANCELLED, "cancelled_at": timezone.now(),
     })

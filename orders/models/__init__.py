@@ -8,3 +8,7 @@ from .shipment import Shipment, ShipmentLine  # noqa: F401
 from .receiving import Receipt, ReceiptLine  # noqa: F401
 from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
 from .dock import DockSigningKey  # noqa: F401
+from .approval import (  # noqa: F401
+    ApprovalDelegation, ApprovalLevel, ApprovalLevelMember, ApprovalRule, CategoryPolicy, OrderApprovalStep,
+    SpendingLimit,
+)
