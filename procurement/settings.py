@@ -191,7 +191,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs (celery beat); each is also a management command for cron. Add yours here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Approval reminders (N days) and escalation (M days); cron alternative: manage.py approval_reminders_send.
+    "approval-reminders": {"task": "orders.approvals.tasks.approval_reminders_task", "schedule": 3600.0},
+}
 
 # The operator: who issues invoices and ships goods.
 OPERATOR_NAME = env("OPERATOR_NAME", default="Procurement Marketplace Inc.")
