@@ -179,7 +179,7 @@ def _lock_pending(*, order: Order, member: Member) -> Order:
         raise ApprovalError(
             f"You placed order {order.po_number}, so another approver or a business admin must decide on it."
         )
-    locked = Order.objects.select_for_update().select_related("group", "buyer__user", "budget").get(
+    locked = Order.objects.select_for_update(of=("self",)).select_related("group", "buyer__user", "budget").get(
         pk=order.pk, business_id=member.business_id
     )
     if locked.status != Order.Status.PENDING_APPROVAL:
