@@ -127,6 +127,14 @@ def approval_rule_remove(*, business: Business, group: Group, acting_member: Mem
     ApprovalRule.objects.filter(business=business, group=group).delete()
 
 
+def _admin_of_member(acting_member: Member, member_id: int) -> bool:
+    """Business admins manage everyone's limits; group admins those of their groups' members."""
+    if acting_member.is_business_admin:
+        return True
+    admin_of = GroupMembership.objects.filter(member=acting_member, role=Role.GROUP_ADMIN).values("group_id")
+    return GroupMembership.objects.filter(member_id=member_id, group_id__in=admin_of).exists()
+
+
 @transaction.atomic
 def spending_limit_set(
     *, member: Member, per_order: Decimal | None, per_month: Decimal | None, action: str, acting_member: Member, acting_user,
@@ -134,10 +142,8 @@ def spending_limit_set(
     """Set a member's personal limits; business admins for anyone, group admins for their groups' members."""
     if member.business_id != acting_member.business_id:
         raise PolicyError("This member is not in your business.")
-    if not acting_member.is_business_admin:
-        admin_of = set(GroupMembership.objects.filter(member=acting_member, role=Role.GROUP_ADMIN).values_list("group_id", flat=True))
-        if not GroupMembership.objects.filter(member=member, group_id__in=admin_of).exists():
-            raise PolicyError("Group admins set limits for members of their own groups only.")
+    if not _admin_of_member(acting_member, member.pk):
+        raise PolicyError("Group admins set limits for members of their own groups only.")
     if member.pk == acting_member.pk and not acting_member.is_business_admin:
         raise PolicyError("Ask another admin to set your own limit.")
     if action not in SpendingLimit.Action.values:
@@ -159,10 +165,8 @@ def spending_limit_set(
 def spending_limit_remove(*, limit: SpendingLimit, acting_member: Member, acting_user) -> None:
     if limit.business_id != acting_member.business_id:
         raise PolicyError("This limit is not in your business.")
-    if not acting_member.is_business_admin:
-        admin_of = set(GroupMembership.objects.filter(member=acting_member, role=Role.GROUP_ADMIN).values_list("group_id", flat=True))
-        if not GroupMembership.objects.filter(member_id=limit.member_id, group_id__in=admin_of).exists():
-            raise PolicyError("Group admins remove limits of members of their own groups only.")
+    if not _admin_of_member(acting_member, limit.member_id):
+        raise PolicyError("Group admins remove limits of members of their own groups only.")
     limit.delete()
 
 
