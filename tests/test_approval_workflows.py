@@ -382,3 +382,19 @@ def test_rejecting_on_the_order_page_needs_a_reason(client, group, buyer, admin_
     order_decide(order=order, member=approver, approve=False, reason="No", acting_user=approver.user)
     order.refresh_from_db()
     assert order.status == Order.Status.REJECTED
+
+
+def test_all_of_level_counts_a_delegates_approval_for_the_approver(group, buyer, admin_member, people):
+    first, second = people[Deciders.GROUP_APPROVERS]
+    delegate = MemberFactory(business=group.business)
+    today = timezone.localdate()
+    ApprovalDelegation.objects.create(business=group.business, approver=second, delegate=delegate, start_date=today, end_date=today)
+    add_level(group, admin_member, Condition.AMOUNT, mode=Mode.ALL, amount=Decimal("10.00"))
+    cart_of(buyer, "50.00")
+    order = place(buyer, group, make_budget(group)).order
+    order_approve(order=order, approver=first, acting_user=first.user)
+    order_approve(order=order, approver=delegate, acting_user=delegate.user)  # for `second`
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+    with pytest.raises(ApprovalError):
+        order_approve(order=order, approver=second, acting_user=second.user)

@@ -192,3 +192,19 @@ def test_approvals_list_has_a_flat_query_count(client, group, approver, admin_me
     with django_assert_max_num_queries(20):
         page = client.get(reverse("orders:approvals")).content.decode()
     assert page.count("Approve</button>") == 6
+
+
+def test_group_admin_sets_limits_for_their_groups_members_only(client, group, buyer):
+    from orders.policies.services import PolicyError, spending_limit_set
+
+    group_admin = MemberFactory(business=group.business)
+    GroupMembershipFactory(group=group, member=group_admin, role=Role.GROUP_ADMIN)
+    outsider = MemberFactory(business=group.business)
+    spending_limit_set(member=buyer, per_order=Decimal("10.00"), per_month=None, action="approval",
+                       acting_member=group_admin, acting_user=group_admin.user)
+    with pytest.raises(PolicyError, match="their own groups"):
+        spending_limit_set(member=outsider, per_order=Decimal("10.00"), per_month=None, action="approval",
+                           acting_member=group_admin, acting_user=group_admin.user)
+    client.force_login(group_admin.user)
+    page = client.get(reverse("orders:spending_limits")).content.decode()
+    assert buyer.name in page and f'value="{outsider.pk}"' not in page
