@@ -11,12 +11,15 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.money import CENT, ZERO
+from procurement.notifications.models import Kind
+from procurement.notifications.services import notify
 from procurement.webhooks import Event, webhook_emit
 
 from .models import Allocation, Budget, LedgerEntry
@@ -270,19 +273,20 @@ def _cents(amount, what: str) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _alert_recipients(budget: Budget) -> list[str]:
-    return sorted(
-        set(
-            Member.objects.filter(
-                business_id=budget.business_id, is_active=True, memberships__group_id=budget.group_id,
-                memberships__role=GroupMembership.Role.GROUP_ADMIN,
-            ).values_list("user__email", flat=True)
+def _alert_members(budget: Budget) -> list[Member]:
+    """Who hears about a budget: the group's admins and the business admins (active), in id order."""
+    return list(
+        Member.objects.filter(business_id=budget.business_id, is_active=True)
+        .filter(
+            Q(is_business_admin=True)
+            | Q(memberships__group_id=budget.group_id, memberships__role=GroupMembership.Role.GROUP_ADMIN)
         )
-        | set(
-            Member.objects.filter(business_id=budget.business_id, is_active=True, is_business_admin=True)
-            .values_list("user__email", flat=True)
-        )
+        .select_related("user", "business").distinct().order_by("id")
     )
+
+
+def _alert_recipients(budget: Budget) -> list[str]:
+    return sorted({member.email for member in _alert_members(budget)})
 
 
 def _runout_alert(budget: Budget) -> None:
@@ -309,7 +313,7 @@ def _runout_alert(budget: Budget) -> None:
 
 
 def _low_funds_alert(budget: Budget) -> None:
-    """One email to the group's admins when the remaining balance first drops to the alert amount."""
+    """Tell the group's admins (and business admins) once, when the remaining balance first drops to the alert amount."""
     if budget.low_funds_alert is None or budget.low_funds_alert_sent_at is not None:
         return
     remaining = budget.amount - budget.spent
@@ -322,23 +326,9 @@ def _low_funds_alert(budget: Budget) -> None:
         "spent": str(budget.spent), "remaining": str(remaining), "alert_at": str(budget.low_funds_alert),
         "currency": budget.currency,
     })
-    recipients = sorted(
-        set(
-            Member.objects.filter(
-                business_id=budget.business_id, is_active=True, memberships__group_id=budget.group_id,
-                memberships__role=GroupMembership.Role.GROUP_ADMIN,
-            ).values_list("user__email", flat=True)
-        )
-        | set(
-            Member.objects.filter(business_id=budget.business_id, is_active=True, is_business_admin=True)
-            .values_list("user__email", flat=True)
-        )
+    notify(
+        business=budget.business_id, kind=Kind.BUDGET_LOW, recipients=_alert_members(budget),
+        subject=f"Low funds on {budget.name} ({budget.po_number})", template="budget_low",
+        context={"budget": budget, "po_number": budget.po_number, "remaining": remaining},
+        url=reverse("budgets:budget_detail", kwargs={"group_id": budget.group_id, "budget_id": budget.pk}),
     )
-    if not recipients:
-        return
-    subject = f"Low funds on {budget.name} ({budget.po_number})"
-    body = (
-        f"The Blanket PO {budget.po_number} ({budget.name}) has {remaining} {budget.currency} remaining of "
-        f"{budget.amount} {budget.currency}; the alert is set at {budget.low_funds_alert}."
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))

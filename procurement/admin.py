@@ -147,3 +147,6 @@ class CounterAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+
+from .notifications import admin as notifications_admin  # noqa: E402,F401  (registers the notification models)

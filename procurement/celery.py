@@ -11,6 +11,7 @@ rolled-back change.
 """
 
 import os
+import pkgutil
 
 from celery import Celery
 
@@ -19,3 +20,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
 app = Celery("procurement", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task_packages() -> list[str]:
+    """Sub-packages of our apps that hold a `tasks.py` (e.g. procurement.notifications, orders.finance).
+
+    Tasks live in the owning sub-package, where `autodiscover_tasks()` (apps' top-level `tasks` only)
+    does not look; found by file, without importing anything else.
+    """
+    from django.apps import apps  # noqa: PLC0415 - called once the apps are loaded
+
+    found = []
+    for config in apps.get_app_configs():
+        if config.name.split(".")[0] not in ("procurement", "budgets", "orders"):
+            continue
+        for module in pkgutil.iter_modules(config.module.__path__):
+            if module.ispkg and os.path.exists(os.path.join(module.module_finder.path, module.name, "tasks.py")):
+                found.append(f"{config.name}.{module.name}")
+    return found
+
+
+app.autodiscover_tasks(task_packages)

@@ -1,5 +1,6 @@
 from django.urls import get_resolver
 
+from .notifications.selectors import Bell
 from .tenancy import member_for_user, member_has_role, Role
 
 
@@ -23,4 +24,5 @@ def membership(request):
         "nav_is_admin": member.is_business_admin,
         "nav_is_approver": member_has_role(member, Role.APPROVER),
         "nav_is_finance": member_has_role(member, Role.FINANCE),
+        "nav_bell": Bell(member),  # the unread count: one query, only if the page shows the nav
     }

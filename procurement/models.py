@@ -347,3 +347,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint}"
+
+
+# Notifications live in their own module of the core (procurement/notifications/models.py); imported
+# here so that they belong to this app and its migrations.
+from .notifications.models import Notification, NotificationEmail, NotificationPreference  # noqa: E402,F401

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -174,6 +175,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="procurement@localhost")
+# SMTP (with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend). A timeout, so that a hanging mail
+# server fails the send (retried by the notification task) instead of holding a worker.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Background jobs (procurement/celery.py): Celery with Redis as the broker. Without REDIS_URL (`make run`)
 # and in the test suite, tasks run in-process (eager); tests/test_jobs_worker.py runs a real worker.
@@ -194,6 +203,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # Approval reminders (N days) and escalation (M days); cron alternative: manage.py approval_reminders_send.
     "approval-reminders": {"task": "orders.approvals.tasks.approval_reminders_task", "schedule": 3600.0},
+}
+# Notifications (README "Notifications"): every morning, tell finance that last month can be closed
+# (also `manage.py month_close_reminders_send` for cron).
+CELERY_BEAT_SCHEDULE["month-close-reminders"] = {
+    "task": "orders.finance.tasks.month_close_reminders", "schedule": crontab(hour=6, minute=0),
 }
 
 # The operator: who issues invoices and ships goods.

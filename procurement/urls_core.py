@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from . import integration_views
+from .notifications import views as notification_views
 from .numbering.views import POSettingsView
 
 app_name = "procurement"
@@ -23,6 +24,13 @@ urlpatterns = [
     path("account/", views.AccountView.as_view(), name="account"),
     path("account/api-tokens/", integration_views.ApiTokenListView.as_view(), name="api_tokens"),
     path("account/api-tokens/<int:token_id>/revoke/", integration_views.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
+    path("account/notifications/", notification_views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "account/notifications/<int:notification_id>/open/", notification_views.NotificationOpenView.as_view(),
+        name="notification_open",
+    ),
+    path("account/notifications/read-all/", notification_views.NotificationsReadAllView.as_view(), name="notifications_read_all"),
+    path("account/notification-settings/", notification_views.NotificationSettingsView.as_view(), name="notification_settings"),
     path(settings, views.BusinessSettingsView.as_view(), name="business_settings"),
     path(f"{settings}company/", views.CompanyView.as_view(), name="company"),
     path(f"{settings}members/", views.MemberListView.as_view(), name="members"),

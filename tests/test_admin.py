@@ -4,12 +4,14 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from procurement.models import Address, Business, Counter, Group, GroupMembership, Member, User
+from procurement.models import (
+    Address, Business, Counter, Group, GroupMembership, Member, Notification, NotificationEmail, NotificationPreference, User,
+)
 from tests.factories import GroupMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [User, Business, Member, Group, GroupMembership, Address, Counter]
+MODELS = [User, Business, Member, Group, GroupMembership, Address, Counter, Notification, NotificationEmail, NotificationPreference]
 
 
 @pytest.fixture

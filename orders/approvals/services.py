@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from budgets.ledger import BudgetError, budget_charge, budget_lock, budget_release
 from budgets.models import Budget, LedgerEntry
-from orders.approvals.emails import approval_email
+from orders.approvals.emails import buyer_decided_notify, deciders_notify
 from orders.models import Approval, ApprovalDelegation, ApprovalRule, Order, OrderApprovalStep
 from orders.models.approval import Deciders, Mode
 from orders.policies.selectors import LevelDraft
@@ -165,8 +165,7 @@ def _buyer_holds(step: OrderApprovalStep, order: Order) -> bool:
 
 
 def _tell_deciders(*, order: Order, step: OrderApprovalStep, kind: str, days: int = 0) -> None:
-    approval_email(kind=kind, order=order, why=step.why, days=days,
-                   recipients=[m.user.email for m in step_deciders(step, order)])
+    deciders_notify(what=kind, order=order, step=step, days=days, recipients=step_deciders(step, order))
 
 
 # --- Deciding --------------------------------------------------------------------------------------
@@ -251,7 +250,7 @@ def order_decide(*, order: Order, member: Member, approve: bool, reason: str = "
             "status": Order.Status.REJECTED, "decided_at": now, "decided_by": member, "rejection_reason": reason,
         })
         webhook_emit(business=locked.business_id, event=Event.ORDER_REJECTED, payload={**_payload(locked), "reason": reason})
-        approval_email(kind="rejected", order=locked, recipients=[locked.buyer.user.email])
+        buyer_decided_notify(order=locked, approved=False, decided_by=member)
         return locked
     if not _step_complete(step=step, order=locked, member=member, on_behalf=on_behalf):
         return locked
@@ -298,7 +297,7 @@ def _approve_final(*, order: Order, member: Member, acting_user, now) -> None:
         "status": Order.Status.PLACED, "decided_at": now, "decided_by": member, "over_budget": order.over_budget,
     })
     webhook_emit(business=order.business_id, event=Event.ORDER_APPROVED, payload=_payload(order))
-    approval_email(kind="approved", order=order, recipients=[order.buyer.user.email])
+    buyer_decided_notify(order=order, approved=True, decided_by=member)
 
 
 def order_approve(*, order: Order, approver: Member, acting_user) -> Order:
@@ -379,8 +378,8 @@ def approval_reminders_send(*, now: datetime.datetime | None = None) -> tuple[in
             with transaction.atomic():
                 if Step.objects.filter(pk=step.pk, escalated_at__isnull=True).update(escalated_at=now, reminded_at=step.reminded_at or now):
                     step.escalated_at = now
-                    approval_email(kind="escalated", order=step.order, why=step.why, days=waited.days,
-                                   recipients=[m.user.email for m in _admins(step.order).select_related("user")])
+                    deciders_notify(what="escalated", order=step.order, step=step, days=waited.days,
+                                    recipients=list(_admins(step.order).select_related("user")))
                     escalated += 1
         elif step.reminded_at is None and waited >= datetime.timedelta(days=remind_days):
             with transaction.atomic():

@@ -22,10 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
+from orders.notices import buyer_notify
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import ZERO, money_round
 from procurement.numbering.services import invoice_number_next
+from procurement.notifications.models import Kind
 from procurement.webhooks import Event, webhook_emit
 
 
@@ -106,6 +108,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         "issued_on": issued_on.isoformat(), "due_on": invoice.due_on.isoformat(), "total": str(invoice.total),
         "currency": invoice.currency,
     })
+    buyer_notify(order=order, kind=Kind.ORDER_INVOICED, invoice=invoice)
     return invoice
 
 

@@ -15,9 +15,11 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderApprovalStep, OrderLine, Shipment, ShipmentLine
+from orders.notices import buyer_notify
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import CENT, ZERO
+from procurement.notifications.models import Kind
 from procurement.webhooks import Event, webhook_emit
 
 
@@ -83,6 +85,7 @@ def shipment_create(
         "po_number": locked.po_number, "status": locked.status, "carrier": carrier, "tracking_number": tracking_number,
         "ship_date": ship_date.isoformat(), "lines": [{"sku": by_id[i].sku, "quantity": q} for i, q in sorted(wanted.items())],
     })
+    buyer_notify(order=locked, kind=Kind.ORDER_SHIPPED, shipment=shipment)
     invoice_issue(shipment=shipment, acting_user=acting_user)
     return shipment
 
@@ -96,6 +99,7 @@ def order_mark_delivered(*, order: Order, acting_user) -> Order:
         instance=locked, fields={"status": Order.Status.DELIVERED, "delivered_at": timezone.now()},
         acting_user=acting_user, update_fields=True,
     )
+    buyer_notify(order=locked, kind=Kind.ORDER_DELIVERED)
     return locked
 
 

@@ -40,3 +40,18 @@ def place(member, group, budget=None, **kwargs):
     kwargs.setdefault("checkout_token", uuid.uuid4())
     address = kwargs.pop("address", group.shipping_address)
     return order_place(member=member, group=group, budget=budget, address=address, acting_user=member.user, **kwargs)
+
+
+def make_member(group, role, email=None):
+    """A member of `group` holding `role` (approver, finance, group_admin, ...)."""
+    kwargs = {"user__email": email} if email else {}
+    member = MemberFactory(business=group.business, **kwargs)
+    GroupMembershipFactory(group=group, member=member, role=role)
+    return member
+
+
+def place_pending(buyer, group, *, price="60.00", quantity=2, allocated="50.00"):
+    """An order pending approval: over the buyer's allocation, within the budget (approval policy)."""
+    budget = make_budget(group, amount="1000.00", policy=Budget.Policy.APPROVAL, allocate={buyer: allocated})
+    fill_cart(buyer, (price, quantity))
+    return place(buyer, group, budget).order

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from budgets.seed import seed_budgets, seed_recurring_budget
 from orders.seed.approvals import seed_approval_rule
 from orders.seed.finance import seed_payments
+from orders.seed.notifications import seed_notifications
 from orders.seed.orders import seed_catalog, seed_invoices, seed_orders
 from orders.seed.receiving import seed_receiving
 from procurement.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_acme, seed_bulk
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         seed_invoices(business=acme, stdout=self.stdout)
         seed_receiving(business=acme, stdout=self.stdout)
         seed_payments(business=acme, stdout=self.stdout)
+        seed_notifications(business=acme, stdout=self.stdout)
         if businesses:
             seed_bulk(businesses=businesses, members_per_business=members_per_business, stdout=self.stdout)
 

@@ -29,3 +29,15 @@ def _delivery(world):
         status=WebhookDelivery.Status.FAILED, next_attempt_at=timezone.now(),
     )
     return world.delivery.pk
+
+
+@builder("notification_id")
+def _notification(world):
+    """A notification of the owner's admin (only its recipient may open it)."""
+    from procurement.models import Notification
+
+    world.notification = Notification.objects.create(
+        business=world.business, recipient=world.admin, kind="order_approved", title="Your order PO-1 was approved",
+        url="/account/orders/PO-1/", po_number="PO-1",
+    )
+    return world.notification.pk
