@@ -110,7 +110,7 @@ def approval_level_add(
 @transaction.atomic
 def approval_level_remove(*, level: ApprovalLevel, acting_member: Member, acting_user) -> None:
     """Remove a level; the later ones move up (positions stay 1..n)."""
-    rule = ApprovalRule.objects.select_for_update().select_related("group").get(pk=level.rule_id)
+    rule = ApprovalRule.objects.select_for_update(of=("self",)).select_related("group").get(pk=level.rule_id)
     _check_admin(acting_member, acting_member.business, rule.group)
     if rule.business_id != acting_member.business_id:
         raise PolicyError("This belongs to another business.")
