@@ -309,7 +309,9 @@ def test_the_bell_caps_its_count(client, buyer):
 def test_opening_never_acts_by_get(client, buyer):
     first, _ = _notifications(buyer)
     client.force_login(buyer.user)
-    assert client.get(reverse("procurement:notification_open", args=[first.pk])).status_code == 405
+    for url in (reverse("procurement:notification_open", args=[first.pk]), reverse("procurement:notifications_read_all")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == reverse("procurement:notifications")
     first.refresh_from_db()
     assert first.read_at is None
 

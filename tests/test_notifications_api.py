@@ -59,3 +59,11 @@ def test_other_business_members_are_skipped(business, buyer, other_member, mailo
     with django_capture_on_commit_callbacks(execute=True):
         rows = _notify(business, [other_member])
     assert rows == [] and mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_subject_is_one_line(business, buyer, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(business=business, kind=Kind.BUDGET_LOW, recipients=[buyer], subject="Low funds on\nBcc: x@evil.example",
+               template="budget_low", context={"po_number": "BPO-1"}, url="/budgets/")
+    assert mailoutbox[0].subject == "Low funds on Bcc: x@evil.example" and mailoutbox[0].bcc == []

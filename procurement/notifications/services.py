@@ -66,6 +66,7 @@ def notify(
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
     business_id = business if isinstance(business, int) else business.pk
+    subject = " ".join(subject.split())[:300]  # one line: a header never carries a newline
     members, seen = [], set()
     for member in recipients:
         if member is None or member.pk in seen or not member.is_active or member.business_id != business_id:
@@ -86,13 +87,13 @@ def notify(
                 "link": link, "po_number": po_number, "subject": subject}
         body = render_to_string(f"notifications/email/{template}.txt", {**base, "in_app": True}).strip()
         notification = Notification.objects.create(
-            business_id=business_id, recipient=member, kind=kind, title=subject[:300], body=body, url=url,
+            business_id=business_id, recipient=member, kind=kind, title=subject, body=body, url=url,
             po_number=po_number[:100],
         )
         written.append(notification)
         if channel == Channel.EMAIL and member.user.email:
             email = NotificationEmail.objects.create(
-                business_id=business_id, notification=notification, to=member.user.email, subject=subject[:300],
+                business_id=business_id, notification=notification, to=member.user.email, subject=subject,
                 text=render_to_string(f"notifications/email/{template}.txt", base),
                 html=render_to_string(f"notifications/email/{template}.html", base),
             )

@@ -26,7 +26,14 @@ class NotificationListView(MemberRequiredMixin, TemplateView):
         return super().get_context_data(page_obj=page, notifications=page.object_list, **kwargs)
 
 
-class NotificationOpenView(MemberRequiredMixin, View):
+class ListOnGetMixin:
+    """These URLs act by POST only; a GET (a pasted or crawled link) shows the list and changes nothing."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("procurement:notifications")
+
+
+class NotificationOpenView(ListOnGetMixin, MemberRequiredMixin, View):
     """POST: mark one of your own notifications read, then go to its page (anyone else's is 404)."""
 
     def check_role(self):
@@ -40,7 +47,7 @@ class NotificationOpenView(MemberRequiredMixin, View):
         return redirect(notification.url)
 
 
-class NotificationsReadAllView(MemberRequiredMixin, View):
+class NotificationsReadAllView(ListOnGetMixin, MemberRequiredMixin, View):
     """POST: mark all your notifications read."""
 
     def post(self, request):
