@@ -18,8 +18,9 @@ business admins hold every role (`member_has_role`):
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from orders.models import Order
+from orders.models import ApprovalDelegation, Order, OrderApprovalStep
 from procurement.models import Group, Member
 from procurement.tenancy import MemberRequiredMixin, Role, member_group_ids, member_has_role
 
@@ -52,7 +53,23 @@ def order_visible_to(*, order: Order, member: Member) -> bool:
         order.buyer_id == member.pk
         or member_is_finance(member)
         or member_has_role(member, *ORDER_GROUP_WIDE_ROLES, group=order.group_id)
+        or _decides_on(order=order, member=member)
     )
+
+
+def _decides_on(*, order: Order, member: Member) -> bool:
+    """Named deciders of one of the order's levels, and delegates of the group's approvers (today),
+    see the order they are asked to decide (the link in their email opens it)."""
+    if any(member.pk in (step.named_ids or []) for step in OrderApprovalStep.objects.filter(order=order, deciders="named")):
+        return True
+    today = timezone.localdate()
+    approvers = ApprovalDelegation.objects.filter(
+        business_id=order.business_id, delegate=member, start_date__lte=today, end_date__gte=today,
+    ).values_list("approver_id", flat=True)
+    return Member.objects.filter(
+        pk__in=list(approvers), memberships__group_id=order.group_id,
+        memberships__role__in=[Role.APPROVER, Role.FINANCE],
+    ).exists()
 
 
 def order_cancel_allowed(*, order: Order, member: Member) -> bool:

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "month-close-reminders": {"task": "orders.finance.tasks.month_close_reminders", "schedule": crontab(hour=6, minute=0)},
     # Jobs whose message or worker was lost are enqueued again (cron: `manage.py jobs_resume`).
     "jobs-resume": {"task": "procurement.jobs.tasks.jobs_resume_task", "schedule": 300.0},
+    # Approval reminders (N days) and escalation (M days); cron alternative: manage.py approval_reminders_send.
+    "approval-reminders": {"task": "orders.approvals.tasks.approval_reminders_task", "schedule": 3600.0},
 }
 # Background jobs (procurement/jobs/): a running job whose heartbeat is older than this lost its worker
 # and is run again by the next delivery. Their files live under MEDIA_ROOT/jobs/<business>/..., served

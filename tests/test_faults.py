@@ -23,7 +23,7 @@ import orders.finance.statements
 import orders.fulfilment.services
 from budgets.models import Allocation, Budget
 from budgets.services import allocations_save
-from orders.approvals.services import order_approve
+from orders.approvals.services import order_reject
 from orders.documents.services import invoice_issue
 from orders.finance.payments import payment_apply, payment_record
 from orders.finance.statements import statement_import
@@ -100,14 +100,15 @@ def test_a_charge_fails_after_the_budget_update(buyer, group, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_approval_fails_after_the_charge(buyer, group, admin_member, monkeypatch):
+def test_rejection_fails_after_the_release(buyer, group, admin_member, monkeypatch):
+    # Pending orders hold a reservation; a rejection that fails after releasing it restores everything.
     budget = make_budget(group, amount="1000.00", policy=Budget.Policy.APPROVAL, allocate={buyer: "5.00"})
     fill_cart(buyer, ("60.00", 1))
     order = place(buyer, group, budget).order
     before = _state()
-    _after_real(orders.approvals.services, "budget_charge", monkeypatch)
+    _after_real(orders.approvals.services, "budget_release", monkeypatch)
     with pytest.raises(Boom):
-        order_approve(order=order, approver=admin_member, acting_user=admin_member.user)
+        order_reject(order=order, approver=admin_member, reason="No", acting_user=admin_member.user)
     assert _state() == before
 
 

@@ -1,10 +1,11 @@
-"""Approvals: approve charges the budget (or stays pending when funds went), reject needs a reason."""
+"""Approvals: pending orders reserve at checkout, approving places them, reject needs a reason."""
 
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from budgets.ledger import InsufficientFunds
 from budgets.models import Budget, LedgerEntry
 from orders.approvals.services import ApprovalError, order_approve, order_reject
 from orders.models import Approval, Order
@@ -45,22 +46,22 @@ def test_approvals_page_approve_charges_budget(client, approver, pending):
     assert pending.budget.spent == Decimal("120.00")
 
 
-def test_approve_refused_for_lack_of_funds_stays_pending(client, approver, pending, group):
-    # Approval lets an order past the allocation, never past the budget total.
-    client.force_login(approver.user)
+def test_pending_order_reserves_so_approval_cannot_fail_for_funds(client, approver, pending, group):
+    # The pending order holds its 120 at checkout: a later order cannot take that money away.
+    pending.budget.refresh_from_db()
+    assert pending.budget.spent == Decimal("120.00")
+    assert LedgerEntry.objects.get(order=pending).note.endswith("(reserved until approved)")
     other = make_buyer(group)
     AllocationFactory(budget=pending.budget, member=other, amount=Decimal("900.00"))
     fill_cart(other, ("890.00", 1))
-    place(other, group, pending.budget)  # leaves 110 of the 1000: too little for 120
-    with pytest.raises(ApprovalError, match="stays pending"):
-        order_approve(order=pending, approver=approver, acting_user=approver.user)
-    response = client.post(reverse("orders:approvals"), {"po_number": pending.po_number, "decision": "approve"}, follow=True)
-    assert "stays pending" in response.content.decode()
+    with pytest.raises(InsufficientFunds):
+        place(other, group, pending.budget)  # only 880 of the 1000 is left
+    order_approve(order=pending, approver=approver, acting_user=approver.user)
     pending.refresh_from_db()
-    assert pending.status == Order.Status.PENDING_APPROVAL
-    assert not LedgerEntry.objects.filter(order=pending).exists() and not Approval.objects.exists()
+    assert pending.status == Order.Status.PLACED
+    assert LedgerEntry.objects.filter(order=pending).count() == 1  # approving charges nothing more
     pending.budget.refresh_from_db()
-    assert pending.budget.spent == Decimal("890.00")
+    assert pending.budget.spent == Decimal("120.00")
 
 
 def test_reject_requires_a_reason_and_buyer_sees_it(client, approver, pending, buyer):

@@ -74,13 +74,25 @@ def test_warn_policy_places_and_flags(buyer, group):
     assert budget.spent == Decimal("120.00")
 
 
-def test_approval_policy_places_pending_without_charge(buyer, group):
-    budget = make_budget(group, amount="100.00", policy=Budget.Policy.APPROVAL)
+def test_approval_policy_places_pending_and_reserves(buyer, group):
+    # Over the buyer's allocation: pending, and the amount is reserved on the budget at checkout.
+    budget = make_budget(group, amount="1000.00", policy=Budget.Policy.APPROVAL, allocate={buyer: "100.00"})
     fill_cart(buyer, ("60.00", 2))
     order = place(buyer, group, budget).order
     assert order.status == Order.Status.PENDING_APPROVAL
     assert "needs approval" in order.needs_approval_reason
-    assert not LedgerEntry.objects.exists()
+    assert LedgerEntry.objects.get(order=order).amount == Decimal("120.00")
+    budget.refresh_from_db()
+    assert budget.spent == Decimal("120.00")
+
+
+def test_approval_policy_refuses_past_the_budget_total_at_checkout(buyer, group):
+    # Approval lets an order past an allocation, never past the budget: refused now, not at approval.
+    budget = make_budget(group, amount="100.00", policy=Budget.Policy.APPROVAL)
+    fill_cart(buyer, ("60.00", 2))
+    with pytest.raises(InsufficientFunds):
+        place(buyer, group, budget)
+    assert not Order.objects.exists() and not LedgerEntry.objects.exists()
 
 
 def test_approval_threshold_makes_any_budget_wait(buyer, group):
@@ -90,7 +102,7 @@ def test_approval_threshold_makes_any_budget_wait(buyer, group):
     fill_cart(buyer, ("50.01", 1))
     order = place(buyer, group, budget).order
     assert order.status == Order.Status.PENDING_APPROVAL and "threshold" in order.needs_approval_reason
-    assert not LedgerEntry.objects.exists()
+    assert LedgerEntry.objects.get(order=order).amount == Decimal("50.01")  # reserved
     fill_cart(buyer, ("50.00", 1))
     assert place(buyer, group, budget).order.status == Order.Status.PLACED
 

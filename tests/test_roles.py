@@ -30,6 +30,10 @@ def _settings_urls(business, group):
         reverse("procurement:addresses"),
         reverse("procurement:address_create"),
         reverse("procurement:address_edit", kwargs={"address_id": address.pk}),
+        reverse("orders:approval_workflow"),
+        reverse("orders:group_approval_workflow", kwargs={"group_id": group.pk}),
+        reverse("orders:category_policies", kwargs={"group_id": group.pk}),
+        reverse("orders:spending_limits"),
     ]
 
 

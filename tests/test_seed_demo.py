@@ -1,8 +1,8 @@
 """seed_demo: the demo business and its logins; a second run adds nothing twice."""
 
+from decimal import Decimal
 from io import StringIO
 
-from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -40,6 +40,12 @@ def test_seed_demo_creates_acme_with_logins_in_every_role():
     assert member_has_role(dan, Role.FINANCE) and not member_has_role(dan, Role.BUYER)
     staff = User.objects.get(email="staff@acme.example")
     assert staff.is_staff and staff.is_superuser and staff.check_password("demo")
+
+    from orders.models import ApprovalLevel
+
+    levels = ApprovalLevel.objects.filter(business=acme, rule__group=None).order_by("position")
+    assert [(lv.amount, lv.deciders) for lv in levels] == [
+        (Decimal("1000.00"), "group_approvers"), (Decimal("5000.00"), "group_finance")]
 
     printed = out.getvalue()
     for email in ["alice", "bob", "carol", "dan", "staff"]:

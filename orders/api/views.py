@@ -196,7 +196,8 @@ class OrderUblView(APIView):
 class OrderApproveView(APIView):
     @extend_schema(request=None, responses={200: s.OrderDetailSerializer, **ERRORS})
     def post(self, request, po_number: str):
-        """Approve a pending order (approvers of its group; business admins)."""
+        """Approve the current level of a pending order (its deciders, their delegates, business admins);
+        the last level places it (the amount was reserved at checkout)."""
         order = _order_for(self, po_number)
         order = order_approve(order=order, approver=self.member, acting_user=request.user)
         return Response(s.OrderDetailSerializer(order).data)

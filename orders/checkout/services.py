@@ -23,10 +23,11 @@ from budgets.ledger import (
     budget_lock,
 )
 from budgets.models import Budget
-from orders.approvals.services import approval_deciders_exist
+from orders.approvals.services import ApprovalError, steps_create
 from orders.catalog.services import cart_get
 from orders.information.services import OrderInformationInvalid, order_information_save, order_information_validate
 from orders.models import CartItem, Order, OrderLine
+from orders.policies.selectors import order_policy
 from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import history_save
@@ -34,7 +35,6 @@ from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.patterns import typed_po_validate
 from procurement.numbering.services import po_number_next
 from procurement.webhooks import Event, webhook_emit
-from procurement.tenancy import member_has_role
 
 
 class CheckoutError(ApplicationError):
@@ -142,6 +142,11 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
     if inactive:
         raise CheckoutError(f"No longer available: {', '.join(inactive)}. Remove it from your cart.")
     total = cart.subtotal
+    category_ids = {item.product.category_id for item in cart.items}
+    # Buying policies: restricted categories and blocking personal limits refuse the order outright.
+    policy = order_policy(member=member, group=group, total=total, category_ids=category_ids)
+    if policy.blocked:
+        raise CheckoutError(policy.blocked)
     largest = max(cart.items, key=lambda i: (i.amount, -i.pk))
     category_code = largest.product.category.code
 
@@ -164,10 +169,6 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         status=Order.Status.PLACED, subtotal=total, total=total, currency=business.currency,
         shipping_address=address, ship_to="\n".join(address.lines), checkout_token=checkout_token,
     )
-    threshold = group.approval_threshold
-    if threshold is not None and total > threshold:
-        order.status = Order.Status.PENDING_APPROVAL
-        order.needs_approval_reason = f"The order total {total} is above {group.name}'s approval threshold of {threshold}."
     history_save(order, acting_user=acting_user)
     OrderLine.objects.bulk_create([
         OrderLine(
@@ -179,32 +180,38 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
     ])
     order_information_save(order=order, values=information_values)
 
-    if locked_budget is not None and order.status == Order.Status.PLACED:
+    # Every order with a budget is charged now; one that waits for approval holds it as a reservation
+    # (released if it is rejected or cancelled), so approving never fails for lack of funds.
+    over_budget = ""
+    if locked_budget is not None:
         try:
             entry = budget_charge(
                 budget=locked_budget, member=member, amount=total, acting_user=acting_user, order=order,
                 note=f"Order {po_number}",
             )
         except ApprovalRequired as exc:
-            order.status = Order.Status.PENDING_APPROVAL
-            order.needs_approval_reason = str(exc)
-            order.save(update_fields=["status", "needs_approval_reason"])
-        else:
-            if entry.over_limit:
-                order.over_budget = True
-                order.save(update_fields=["over_budget"])
+            over_budget = str(exc)
+            entry = budget_charge(
+                budget=locked_budget, member=member, amount=total, acting_user=acting_user, order=order,
+                approved=True, note=f"Order {po_number} (reserved until approved)",
+            )
         # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
+        if entry.over_limit:
+            order.over_budget = True
+            order.save(update_fields=["over_budget"])
 
-    if (
-        order.status == Order.Status.PENDING_APPROVAL
-        and member_has_role(member, GroupMembership.Role.APPROVER, group=group)  # an approver or business admin
-        and not approval_deciders_exist(order=order)
-    ):
-        # Raising rolls the order, its lines and its number back: nothing is saved.
-        raise CheckoutError(
-            f"This order needs approval, and no one but you could approve it in {group.name} (no one approves an "
-            "order they placed). Ask your business admin to add an approver to the group."
-        )
+    levels = policy.levels
+    if over_budget:
+        levels = order_policy(member=member, group=group, total=total, category_ids=category_ids,
+                              over_budget=over_budget).levels
+    if levels:
+        order.status = Order.Status.PENDING_APPROVAL
+        order.needs_approval_reason = " ".join(level.why for level in levels)[:255]
+        order.save(update_fields=["status", "needs_approval_reason"])
+        try:
+            steps_create(order=order, levels=levels)
+        except ApprovalError as exc:
+            raise CheckoutError(str(exc)) from exc  # rolls the order, its lines and its number back
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
     spend_rollup_status_changed(order=order, before=None, after=order.status)  # roll-up hook: last lock (7)

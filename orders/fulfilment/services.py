@@ -14,7 +14,7 @@ from django.utils import timezone
 from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
-from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from orders.models import Order, OrderApprovalStep, OrderLine, Shipment, ShipmentLine
 from orders.notices import buyer_notify
 from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
@@ -141,6 +141,10 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
         charge = LedgerEntry.objects.filter(order_id=locked.pk, kind=LedgerEntry.Kind.CHARGE).order_by("id").first()
         budget_release(charge=charge, amount=release, acting_user=acting_user,
                        note=f"Order {locked.po_number} cancelled" + (f": {reason}" if reason else ""))
+    if locked.status == Order.Status.PENDING_APPROVAL:  # no approval level waits any more
+        OrderApprovalStep.objects.filter(
+            order=locked, status__in=[OrderApprovalStep.Status.PENDING, OrderApprovalStep.Status.WAITING]
+        ).update(status=OrderApprovalStep.Status.CLOSED)
     now = timezone.now()
     fields = {"status": Order.Status.CANCELLED, "cancelled_at": now}
     if any(line.quantity_shipped for line in lines):

@@ -10,3 +10,7 @@ from .returns import CreditNote, CreditNoteLine, ReturnRequest  # noqa: F401
 from .dock import DockSigningKey  # noqa: F401
 from .rollup import DailySpend  # noqa: F401
 from .fields import OrderField, OrderFieldChoice, OrderFieldGroup, OrderFieldValue  # noqa: F401
+from .approval import (  # noqa: F401
+    ApprovalDelegation, ApprovalLevel, ApprovalLevelMember, ApprovalRule, CategoryPolicy, OrderApprovalStep,
+    SpendingLimit,
+)

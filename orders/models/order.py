@@ -133,6 +133,11 @@ class Approval(models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="approvals")
     approver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    #: The level decided (empty on decisions recorded before approval workflows).
+    step = models.ForeignKey("orders.OrderApprovalStep", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="decisions")
+    #: Set when a delegate decided for an approver who is away.
+    on_behalf_of = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(auto_now_add=True)

@@ -218,7 +218,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         total = sum((p.unit_price * q for p, q in specs), ZERO)
         largest = max(specs, key=lambda s: s[0].unit_price * s[1])[0]
         budget = None
-        charged = status not in (Order.Status.PENDING_APPROVAL, Order.Status.REJECTED)
+        charged = status != Order.Status.REJECTED  # pending orders hold a reservation
         for candidate in budgets_by_group.get(group.pk, []):
             if room[candidate.pk] >= total:
                 budget = candidate
@@ -315,7 +315,7 @@ def _seed_batch(*, business, n, pairs, products, rng, statuses, budgets_by_group
         if order.status == Order.Status.REJECTED:
             approvals.append(Approval(business=business, order=order, approver=order.buyer,
                                       decision=Approval.Decision.REJECTED, reason=order.rejection_reason))
-        if order.budget is None or order.status in (Order.Status.PENDING_APPROVAL, Order.Status.REJECTED):
+        if order.budget is None or order.status == Order.Status.REJECTED:
             continue
         charge = LedgerEntry(business=business, budget=order.budget, member=order.buyer, order=order,
                              allocation_id=allocation_of.get((order.budget_id, order.buyer_id)),

@@ -124,7 +124,7 @@ def order_detail(*, business_id: int, po_number: str) -> Order | None:
                 "invoice__credit_notes",
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("id"))
             )),
-            Prefetch("approvals", queryset=Approval.objects.select_related("approver__user").order_by("decided_at", "id")),
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver__user", "on_behalf_of__user", "step").order_by("decided_at", "id")),
             "field_values",
         )
         .first()
@@ -145,10 +145,12 @@ def order_timeline(order: Order) -> list[TimelineEvent]:
     if order.needs_approval_reason:
         events.append(TimelineEvent(order.placed_at, "Waiting for approval", order.needs_approval_reason, "warning"))
     for approval in order.approvals.all():
+        level = f" (level {approval.step.position})" if approval.step_id else ""
+        by = f"by {approval.approver.name}" + (f" on behalf of {approval.on_behalf_of.name}" if approval.on_behalf_of_id else "")
         if approval.decision == Approval.Decision.APPROVED:
-            events.append(TimelineEvent(approval.decided_at, "Approved", f"by {approval.approver.name}", "success"))
+            events.append(TimelineEvent(approval.decided_at, f"Approved{level}", by, "success"))
         else:
-            events.append(TimelineEvent(approval.decided_at, "Rejected", f"by {approval.approver.name}: {approval.reason}", "danger"))
+            events.append(TimelineEvent(approval.decided_at, f"Rejected{level}", f"{by}: {approval.reason}", "danger"))
     for shipment in order.shipments.all():
         items = ", ".join(f"{sl.quantity} × {sl.order_line.sku}" for sl in shipment.lines.all())
         # Ordered by when staff recorded it (ship_date is a day without a time).

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from orders.approvals.selectors import approval_panel
 from orders.access import member_is_finance, order_cancel_allowed, order_visible_to
 from orders.finance.matching import order_line_matches
 from orders.finance.selectors import finance_find
@@ -80,6 +81,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
             line.receiving = received.get(line.pk, {})
         return super().get_context_data(
             order=order, lines=lines, timeline=order_timeline(order),
+            approval=approval_panel(order=order, member=self.member),
             may_cancel=self.may_cancel(order),
             may_receive=order.status in RECEIVABLE and member_may_receive(member=self.member, order=order),
             may_return=bool(received) and member_may_request_return(member=self.member, order=order)

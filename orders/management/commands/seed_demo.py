@@ -7,6 +7,7 @@ handed to the orders seeder. Each app's seeder is idempotent, so running this tw
 from django.core.management.base import BaseCommand
 
 from budgets.seed import seed_budgets, seed_recurring_budget
+from orders.seed.approvals import seed_approval_rule
 from orders.seed.finance import seed_payments
 from orders.seed.information import seed_order_fields
 from orders.seed.notifications import seed_notifications
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         seed_budgets(business=acme, stdout=self.stdout)
         seed_recurring_budget(business=acme, stdout=self.stdout)
         seed_catalog(stdout=self.stdout)
+        seed_approval_rule(business=acme, stdout=self.stdout)
         seed_orders(business=acme, count=orders, lines_avg=lines_per_order, stdout=self.stdout)
         seed_invoices(business=acme, stdout=self.stdout)
         seed_receiving(business=acme, stdout=self.stdout)

@@ -1,0 +1,1 @@
+"""Buying policies and approval rules: what applies to an order, and the pages that set them."""
