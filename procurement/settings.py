@@ -221,7 +221,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media") if not TESTI
 # With REDIS_URL, the cache (the per-request membership look-up, job progress) and the sessions
 # (cached_db: read from Redis, written through to the database) use Redis; without it, memory and the
 # database. REDIS_CACHE_URL picks another Redis database for the cache.
-REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=REDIS_URL)
+# The test suite keeps the in-memory cache unless REDIS_CACHE_URL is given explicitly.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default="" if TESTING else REDIS_URL)
 if REDIS_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
                           "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="procurement")}}

@@ -13,6 +13,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL row locks (run with DATABASE_URL=postgres://...)"))
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: API rate-limit buckets and cached memberships are keyed by
+    row ids, which SQLite hands out again after a test's rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def business(db):
     return BusinessFactory()
