@@ -1,20 +1,23 @@
 """The whole approval path in a browser: an admin sets a two-level rule (over 1,000: the approvers;
 over 5,000: finance), a buyer orders 6,000, the approver then finance approve from the links in their
 emails (the link opens the order page; they sign in and decide there with a POST), the buyer sees it
-approved."""
+approved, and the GL code given at checkout on the invoice."""
 
 import re
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
-from orders.models import Order
+from orders.information.services import order_field_choices_add, order_field_create
+from orders.models import Order, OrderField
 from procurement.models import GroupMembership
 from tests.factories import PASSWORD, CategoryFactory, GroupMembershipFactory, MemberFactory, ProductFactory
 from tests.support.browser import browser_login
 from tests.support.orders import make_budget
+from tests.support.receiving import ship
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = GroupMembership.Role
@@ -49,6 +52,8 @@ def test_two_level_approval_from_the_email_links(page, live_server, settings, gr
     GroupMembershipFactory(group=group, member=finance, role=Role.FINANCE)
     budget = make_budget(group, name="Equipment FY26", po_number="BPO-EQ", amount="20000.00")
     ProductFactory(name="Laser cutter", sku="EQ-1", category=CategoryFactory(name="Equipment"), unit_price=Decimal("6000.00"))
+    gl = order_field_create(business=group.business, name="GL code", type=OrderField.Type.CHOICE, required=True, acting_user=None)
+    order_field_choices_add(field=gl, text="6100,Equipment\n6200,Software\n7000,Lab supplies", acting_user=None)
 
     browser_login(page, admin_member.user.email)
     page.goto("/account/business-settings/")
@@ -69,6 +74,7 @@ def test_two_level_approval_from_the_email_links(page, live_server, settings, gr
     expect(page.get_by_text("The order total 6000.00 is at or above 5000.00.")).to_be_visible()
     page.get_by_role("link", name="Proceed to checkout").click()
     page.get_by_label("Budget (Blanket PO)").select_option(index=0)
+    page.get_by_role("combobox", name="GL code").fill("6100")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_text(re.compile("waits for approval"))).to_be_visible()
     order = Order.objects.get()
@@ -88,3 +94,11 @@ def test_two_level_approval_from_the_email_links(page, live_server, settings, gr
     expect(page.locator("main")).to_contain_text("Approved (level 2)")
     expect(page.locator("main")).to_contain_text(f"by {finance.name}")
     expect(page.locator("#approval-levels").locator("xpath=..")).to_contain_text("Approved")
+
+    # Shipped by staff (the invoice is issued with the shipment): the buyer reads the GL code on it.
+    order.refresh_from_db()
+    assert [(v.name, v.value) for v in order.information] == [("GL code", "6100")]
+    invoice = ship(order, {order.lines.get(): 1}).invoice
+    page.goto(reverse("orders:invoice_detail", kwargs={"invoice_number": invoice.number}))
+    expect(page.locator("tr.order-information")).to_contain_text("GL code")
+    expect(page.locator("tr.order-information")).to_contain_text("6100")
