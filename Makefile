@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo serve browser clean audit bench soak
+.PHONY: run test install migrate demo serve browser clean audit bench soak browser-repeat
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ bench: install
 # Ten minutes of mixed month-end traffic at 8 clients: zero 5xx and no overspend expected.
 soak: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=true $(PY) manage.py bench --scale $(SCALE) --workers $(WORKERS) --threads $(THREADS) --soak 600 $(BENCH_ARGS)
+
+# The browser tests RUNS times in a row (issue 11: 20 runs under CPU load), stopping at the first failure;
+# each run's load average is printed, so the note can say how loaded the machine was.
+RUNS ?= 20
+browser-repeat: install
+	for i in $$(seq 1 $(RUNS)); do echo "run $$i, load $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	  $(PY) -m pytest -m browser -q -p no:cacheprovider || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache
