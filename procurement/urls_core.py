@@ -23,6 +23,7 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("account/jobs/", job_views.JobListView.as_view(), name="job_list"),
     path("account/jobs/<int:job_id>/", job_views.JobDetailView.as_view(), name="job_detail"),
     path("account/jobs/<int:job_id>/status/", job_views.JobStatusView.as_view(), name="job_status"),
     path("account/jobs/<int:job_id>/download/", job_views.JobDownloadView.as_view(), name="job_download"),

@@ -16,6 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from . import selectors, services
 from .attention import attention_items
+from .jobs.selectors import job_kinds_visible
 from .forms import (
     AddressForm, CompanyForm, GroupForm, GroupMemberAddForm, LoginForm, MemberAddForm, MemberEditForm,
     PasswordResetForm, RegistrationForm,
@@ -152,6 +153,7 @@ class AccountView(MemberRequiredMixin, TemplateView):
             account_groups=selectors.account_groups(member=self.member),
             roles=selectors.account_roles(member=self.member),
             attention=attention_items(member=self.member),
+            may_see_jobs=bool(job_kinds_visible(member=self.member)),
             **kwargs,
         )
 

@@ -1,4 +1,4 @@
-"""The job's progress page, its JSON status (polled by static/js/jobs.js) and the result download.
+"""Your Jobs, a job's progress page, its JSON status (polled by static/js/jobs.js) and the result download.
 
 Every view finds the job among the member's business's jobs (another business's id: 404) and checks
 the kind's roles (403): the result file is never public, it leaves only through JobDownloadView.
@@ -14,11 +14,11 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.urls import reverse
 from django.views.generic import TemplateView, View
 
-from procurement.jobs.models import Job
-from procurement.jobs.registry import kind_get
 from procurement.errors import ApplicationError, error_to_message
-from procurement.jobs.services import job_create, job_key, job_live_progress
-from procurement.tenancy import MemberRequiredMixin, member_has_role
+from procurement.jobs.models import Job
+from procurement.jobs.selectors import job_kind_visible, job_kinds_visible, job_list_page, job_status, jobs_of_member
+from procurement.jobs.services import job_create, job_key
+from procurement.tenancy import MemberRequiredMixin
 
 #: Seconds between two polls (JavaScript) or two refreshes (no JavaScript).
 POLL_SECONDS = 2
@@ -52,23 +52,24 @@ class JobMixin(MemberRequiredMixin):
 
     def get_job(self) -> Job:
         job = self.get_scoped_or_404(Job.objects.select_related("created_by__user"), pk=self.kwargs["job_id"])
-        kind = kind_get(job.kind)
-        if kind is None or not member_has_role(self.member, *kind.roles):
+        if not job_kind_visible(member=self.member, kind=job.kind):
             raise PermissionDenied("Your role does not allow this job.")
         return job
 
 
-def job_status(job: Job) -> dict:
-    done, total = job_live_progress(job)
-    percent = 100 if job.status == Job.Status.DONE else (min(100, int(100 * done / total)) if total else 0)
-    result = job.result or {}
-    return {
-        "id": job.pk, "status": job.status, "status_label": job.get_status_display(), "done": done, "total": total,
-        "percent": percent, "step": percent - percent % 5, "error": job.error, "finished": job.finished, "message": result.get("message", ""),
-        "download_url": reverse("procurement:job_download", kwargs={"job_id": job.pk}) if job.result_file else "",
-        "download_name": job.result_name if job.result_file else "",
-        "next_url": result.get("next_url", ""), "next_label": result.get("next_label", ""),
-    }
+class JobListView(MemberRequiredMixin, TemplateView):
+    """Your Jobs: the member's jobs (or everyone's they may see, `?who=all`), newest first, by keyset."""
+
+    template_name = "procurement/job_list.html"
+
+    def get_context_data(self, **kwargs):
+        mine = self.request.GET.get("who") != "all"
+        page, rows = job_list_page(
+            self.scoped(jobs_of_member(member=self.member, mine=mine)),
+            after=self.request.GET.get("after", ""), before=self.request.GET.get("before", ""),
+        )
+        return super().get_context_data(page_obj=page, rows=rows, mine=mine,
+                                        may_see_jobs=bool(job_kinds_visible(member=self.member)), **kwargs)
 
 
 class JobDetailView(JobMixin, TemplateView):
