@@ -7,7 +7,8 @@ app registry, so adding an app's items never touches this package.
 
 A provider takes the member and returns the items for them (an empty list when their roles do not
 allow the area). Each provider runs a fixed number of queries whatever the data size (aggregates, no
-rows fetched), so the account page stays flat as the business grows.
+rows fetched), and counts with :func:`bounded_count` (at most ``COUNT_CAP + 1`` index entries, shown as
+"99+" beyond), so the account page costs the same with 100 or 100,000 orders waiting.
 """
 
 from __future__ import annotations
@@ -18,10 +19,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import IntegerField, QuerySet, Subquery
 from django.urls import NoReverseMatch
 
 #: Module name each app may ship (``<app>/attention.py``).
 MODULE = "attention"
+
+#: Counts above this show as "99+", as the bell does: a count never reads more than COUNT_CAP + 1 rows.
+COUNT_CAP = 99
+
+
+def bounded_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> int:
+    """`min(count, cap + 1)` in one query that stops reading at cap + 1 rows (a plain COUNT(*) reads every
+    matching row: 16 ms for the 10,927 overdue invoices of the benchmark business)."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+class BoundedCount(Subquery):
+    """`bounded_count` as an expression, so that one query can return several counts."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) bounded)"
+
+    def __init__(self, queryset: QuerySet, *, cap: int = COUNT_CAP):
+        super().__init__(queryset.order_by().values("pk")[: cap + 1], output_field=IntegerField())
+
+
+def count_label(n: int, *, cap: int = COUNT_CAP) -> str:
+    return f"{cap}+" if n > cap else str(n)
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """"1 order", "3 orders", "99+ orders"."""
+    return f"{count_label(n)} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -32,6 +61,11 @@ class AttentionItem:
     count: int = 0
     tone: str = "primary"  # "primary", "warning" or "danger": a badge colour, never the only signal
     order: int = 100  # position on the page (lower first)
+
+    @property
+    def label(self) -> str:
+        """The badge's text: the count, or "99+"."""
+        return count_label(self.count)
 
 
 Provider = Callable[..., list[AttentionItem]]

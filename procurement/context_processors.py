@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.urls import get_resolver
 
 from .notifications.selectors import Bell
@@ -10,7 +12,12 @@ def url_areas(request) -> frozenset[str]:
     The core's templates link into other areas only where the area is mounted, with an explicit
     `{% if "orders" in nav_areas %}`; inside it they use plain `{% url %}`, so a mistyped URL name fails.
     """
-    return frozenset(get_resolver(getattr(request, "urlconf", None)).namespace_dict)
+    return _areas(get_resolver(getattr(request, "urlconf", None)))
+
+
+@lru_cache(maxsize=8)
+def _areas(resolver) -> frozenset[str]:
+    return frozenset(resolver.namespace_dict)  # once per URLconf (get_resolver keeps one resolver each)
 
 
 def membership(request):

@@ -100,9 +100,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "procurement.User"
 
+# MemberBackend is Django's ModelBackend whose per-request user look-up also reads the membership, its
+# business and roles (one query; procurement/auth.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "procurement.auth.MemberBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -21,18 +21,33 @@ def _member_cache_key(user_id) -> str:
     return f"member-of-user:{user_id}"
 
 
+_UNSET = object()
+
+
+def member_preload(user, member: Member | None, *, roles: dict[int, set[str]] | None = None) -> None:
+    """Attach the user's active membership (or None) and its group roles, read with the user
+    (procurement.auth.MemberBackend, the API token's member): member_for_user then reads nothing."""
+    if member is not None:
+        member.user = user
+        if roles is not None:
+            member._group_roles = roles
+    user._cached_member = member
+
+
 def member_for_user(user) -> Member | None:
-    """The user's active membership (with its business), once per request; across requests from the
-    shared cache when MEMBERSHIP_CACHE_SECONDS is set (Redis in production), invalidated on every save
-    of the member, its user, its business or its group roles (`member_cache_forget`)."""
+    """The user's active membership (with its business), once per request. The session's user arrives
+    with it (procurement.auth.MemberBackend: one query for user, member, business and roles). Any other
+    user: across requests from the shared cache when MEMBERSHIP_CACHE_SECONDS is set (Redis in
+    production), invalidated on every save of the member, its user, its business or its group roles
+    (`member_cache_forget`)."""
     if not user.is_authenticated:
         return None
-    member = getattr(user, "_cached_member", None)
-    if member is None:
+    member = getattr(user, "_cached_member", _UNSET)
+    if member is _UNSET:
         seconds = settings.MEMBERSHIP_CACHE_SECONDS
         member = cache.get(_member_cache_key(user.pk)) if seconds else None
         if member is None:
-            member = Member.objects.select_related("business").filter(user=user, is_active=True).first()
+            member = Member.objects.select_related("business").filter(user=user, is_active=True).order_by().first()
             if seconds and member is not None:
                 cache.set(_member_cache_key(user.pk), member, seconds)  # without the user (no password hash)
         if member is not None:

@@ -138,7 +138,7 @@ class RegisterView(FormView):
         except ValidationError as error:
             apply_errors(form, error)
             return self.form_invalid(form)
-        login(self.request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, member.user, backend="procurement.auth.MemberBackend")
         messages.success(self.request, f"Welcome! {member.business.name} is set up and you are its business admin.")
         return redirect("procurement:account")
 

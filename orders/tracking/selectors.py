@@ -106,7 +106,8 @@ def order_find(*, member: Member, query: str) -> tuple[Order | None, QuerySet]:
     """An exact PO number match (case-insensitive), else the partial matches."""
     query = query.strip()
     visible = orders_visible(member=member)
-    exact = visible.filter(po_number__iexact=query).first()
+    # Only the number: Find redirects to the order page, which reads the order itself.
+    exact = visible.filter(po_number__iexact=query).only("pk", "po_number").first()
     if exact is not None:
         return exact, visible.none()
     return None, visible.filter(
