@@ -17,7 +17,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
@@ -146,8 +145,7 @@ def test_hostile_values_never_give_a_500_nor_save_part(client, url_name, kwarg_n
     @given(query=st.fixed_dictionaries({}, optional={n: VALUES for n in get_names}),
            form=st.fixed_dictionaries({n: VALUES for n in post_names}))
     def fuzz(query, form):
-        if not _signed_in(client, world.admin.user):
-            client.force_login(world.admin.user)
+        client.force_login(world.admin.user)
         response = client.get(url, query)
         assert response.status_code < 500, f"GET {url} {query!r}"
         before = _fingerprint()
@@ -159,17 +157,6 @@ def test_hostile_values_never_give_a_500_nor_save_part(client, url_name, kwarg_n
             assert _fingerprint() == before, f"POST {url} {form!r}: a form error, yet saved"
 
     fuzz()
-
-
-def _signed_in(client, user) -> bool:
-    """Whether the client's session still signs `user` in (a POST may have ended or rotated it). Signing in
-    again only then, not before every example: a sign-in writes a session and the last-login time, a
-    seventh of the walk's time."""
-    session = client.session
-    if session.get(SESSION_KEY) != str(user.pk):
-        return False
-    current = type(user)._default_manager.filter(pk=user.pk, is_active=True).first()
-    return current is not None and session.get(HASH_SESSION_KEY) == current.get_session_auth_hash()
 
 
 def _has_errors(response) -> bool:
