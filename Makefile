@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo serve browser clean audit bench soak browser-repeat
+.PHONY: run test checks pytest install migrate demo serve browser clean audit bench soak browser-repeat
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ run: demo
 
 # lint-imports checks the layers (pyproject.toml [tool.importlinter], docs/architecture.md).
 # Browser tests use Debian's chromium; they are skipped (and say so) where none is installed.
-test: install audit
+test: checks pytest
+
+# The checks that do not depend on the database (.ci/run runs them once, then pytest on both databases).
+checks: install audit
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+
+pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Security audit: bandit over our code (config and exclusions in pyproject.toml; it fails the build on
