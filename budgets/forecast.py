@@ -70,8 +70,9 @@ def _window_first(budget_start: datetime.date, today: datetime.date) -> datetime
     return max(budget_start, today - datetime.timedelta(days=WINDOW_DAYS - 1))
 
 
-def _daily(*, budget_ids, today, by: str) -> dict[int, dict[datetime.date, Decimal]]:
-    """Net spend per (budget or allocation) per day over the window: one query."""
+def _daily(*, budget_ids, today, by: str, unassigned: bool = False) -> dict[int | None, dict[datetime.date, Decimal]]:
+    """Net spend per (budget or allocation) per day over the window: one query (`unassigned`: keep the
+    rows whose `by` is empty, under None)."""
     since = today - datetime.timedelta(days=WINDOW_DAYS - 1)
     start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
     rows = (
@@ -82,7 +83,7 @@ def _daily(*, budget_ids, today, by: str) -> dict[int, dict[datetime.date, Decim
     )
     daily: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in rows:
-        if row[by] is None:
+        if row[by] is None and not unassigned:
             continue
         sign = 1 if row["kind"] == LedgerEntry.Kind.CHARGE else -1
         daily[row[by]][row["day"]] += sign * row["total"]
@@ -94,18 +95,34 @@ def budget_forecasts(*, budgets, today: datetime.date | None = None) -> dict[int
     today = today or timezone.localdate()
     budgets = list(budgets)
     daily = _daily(budget_ids=[b.pk for b in budgets], today=today, by="budget_id")
-    result = {}
-    for b in budgets:
-        rate = ewma_rate(daily.get(b.pk, {}), first=_window_first(b.start_date, today), today=today)
-        result[b.pk] = Forecast(Decimal(str(round(rate, 2))), runout_date(remaining=b.amount - b.spent, rate=rate, today=today)
-                                if b.status == Budget.Status.ACTIVE else None, b.end_date)
-    return result
+    return {b.pk: _budget_forecast(b, daily.get(b.pk, {}), today) for b in budgets}
 
 
-def allocation_forecasts(*, budget: Budget, allocations, today: datetime.date | None = None) -> dict[int, Forecast]:
-    """Each allocation's forecast by pk (one query)."""
+def _budget_forecast(b: Budget, daily: dict[datetime.date, Decimal], today: datetime.date) -> Forecast:
+    rate = ewma_rate(daily, first=_window_first(b.start_date, today), today=today)
+    return Forecast(Decimal(str(round(rate, 2))), runout_date(remaining=b.amount - b.spent, rate=rate, today=today)
+                    if b.status == Budget.Status.ACTIVE else None, b.end_date)
+
+
+def budget_page_forecasts(*, budget: Budget, allocations, today: datetime.date | None = None) -> tuple[Forecast, dict[int, Forecast]]:
+    """The budget page's forecasts: the budget's and each allocation's (by pk), from one query: the budget's
+    daily spend is the sum of its allocations' and the unallocated spend."""
     today = today or timezone.localdate()
-    daily = _daily(budget_ids=[budget.pk], today=today, by="allocation_id")
+    per_allocation = _daily(budget_ids=[budget.pk], today=today, by="allocation_id", unassigned=True)
+    total: dict[datetime.date, Decimal] = defaultdict(Decimal)
+    for days in per_allocation.values():
+        for day, amount in days.items():
+            total[day] += amount
+    return (_budget_forecast(budget, total, today),
+            allocation_forecasts(budget=budget, allocations=allocations, today=today, daily=per_allocation))
+
+
+def allocation_forecasts(*, budget: Budget, allocations, today: datetime.date | None = None,
+                         daily: dict | None = None) -> dict[int, Forecast]:
+    """Each allocation's forecast by pk (one query; none if `daily`, the spend per allocation per day, is given)."""
+    today = today or timezone.localdate()
+    if daily is None:
+        daily = _daily(budget_ids=[budget.pk], today=today, by="allocation_id")
     first = _window_first(budget.start_date, today)
     result = {}
     for a in allocations:

@@ -125,9 +125,13 @@ def members_by_id(*, business_id: int, ids) -> dict[int, Member]:
 
 
 def budget_ledger(*, budget: Budget) -> QuerySet[LedgerEntry]:
+    """The budget's ledger, newest first, with only the columns the budget page prints."""
     return (
         LedgerEntry.objects.filter(budget=budget)
         .select_related("member__user", "order", "created_by")
+        .only("id", "created_at", "kind", "amount", "over_limit", "note", "member__user__first_name",
+              "member__user__last_name", "member__user__email", "order__po_number", "created_by__first_name",
+              "created_by__last_name", "created_by__email")
         .order_by("-created_at", "-id")
     )
 
@@ -171,11 +175,12 @@ def _changes(model, rows) -> list[Change]:
 
 def budget_history(*, budget: Budget, limit: int = 50) -> list[Change]:
     """The budget's and its allocations' change history, newest first (the last `limit` rows of each)."""
+    # The history models' plain managers: `Budget.history` builds a new manager class on every access.
     budget_rows = list(
-        Budget.history.filter(id=budget.pk).select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+        Budget.history.model.objects.filter(id=budget.pk).select_related("history_user").order_by("-history_date", "-history_id")[:limit]
     )
     allocation_rows = list(
-        Allocation.history.filter(budget_id=budget.pk)
+        Allocation.history.model.objects.filter(budget_id=budget.pk)
         .select_related("history_user", "member__user")
         .order_by("-history_date", "-history_id")[:limit]
     )

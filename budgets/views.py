@@ -4,9 +4,9 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 
 from procurement.errors import InvalidInput, error_to_message
 from procurement.inputs import InputError, id_parse
+from procurement.keyset import keyset_page
 from procurement.models import Group, GroupMembership
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin, member_group_ids, member_has_role
 from procurement.money import ZERO
@@ -54,6 +55,9 @@ class GroupAdminMixin(MemberRequiredMixin):
 
     def check_role(self):
         self.group = self.get_scoped_or_404(Group, pk=self.kwargs["group_id"])
+        self.require_group_admin()
+
+    def require_group_admin(self):
         if not member_has_role(self.member, Role.GROUP_ADMIN, group=self.group):
             raise PermissionDenied("Only business admins and this group's admins can manage its budgets.")
 
@@ -65,8 +69,17 @@ class BudgetMixin(GroupAdminMixin):
     """Adds `self.budget`, always reached through the group (a budget of another group is 404)."""
 
     def check_role(self):
-        super().check_role()
-        self.budget = get_object_or_404(self.scoped(Budget).filter(group=self.group), pk=self.kwargs["budget_id"])
+        # One query on the usual path: the budget with its group (and the one-to-ones its page shows).
+        budget = (
+            self.scoped(Budget).filter(pk=self.kwargs["budget_id"], group_id=self.kwargs["group_id"], group__business=self.business)
+            .select_related("group", "series", "allocation_rule").first()
+        )
+        if budget is None:  # the group's own answer first (404 or 403), then 404 for the budget
+            super().check_role()
+            raise Http404("No budget with this id in this group.")
+        self.group = budget.group
+        self.require_group_admin()
+        self.budget = budget
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(budget=self.budget, **kwargs)
@@ -173,10 +186,12 @@ class BudgetDetailView(BudgetMixin, TemplateView):
     def get_context_data(self, **kwargs):
         allocations = selectors.budget_allocations(budget=self.budget)
         allocated = sum((a.amount for a in allocations), ZERO)
-        per_allocation = forecast.allocation_forecasts(budget=self.budget, allocations=allocations)
+        budget_forecast, per_allocation = forecast.budget_page_forecasts(budget=self.budget, allocations=allocations)
         for a in allocations:
             a.forecast = per_allocation[a.pk]
-        ledger = Paginator(selectors.budget_ledger(budget=self.budget), 25).get_page(self.request.GET.get("page"))
+        # The ledger grows with every order: keyset pages (no COUNT, no OFFSET; a deep page costs the first's).
+        ledger = keyset_page(selectors.budget_ledger(budget=self.budget), field="created_at", size=25,
+                             after=self.request.GET.get("after", ""), before=self.request.GET.get("before", ""))
         return super().get_context_data(
             allocations=allocations,
             allocated=allocated,
@@ -185,11 +200,19 @@ class BudgetDetailView(BudgetMixin, TemplateView):
             ledger=ledger.object_list,
             history=selectors.budget_history(budget=self.budget),
             series=self.budget.series,
-            forecast=forecast.budget_forecasts(budgets=[self.budget])[self.budget.pk],
+            forecast=budget_forecast,
             periods=selectors.budget_series_periods(budget=self.budget),
-            rule=automatic.AllocationRule.objects.filter(budget=self.budget).first(),
+            rule=_allocation_rule(self.budget),
             **kwargs,
         )
+
+
+def _allocation_rule(budget: Budget):
+    """The budget's automatic allocation rule, or None (loaded with the budget by `BudgetMixin`)."""
+    try:
+        return budget.allocation_rule
+    except ObjectDoesNotExist:
+        return None
 
 
 class BudgetCloseView(BudgetMixin, TemplateView):

@@ -6,10 +6,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from orders.access import orders_visible
 from orders.models import Approval, Order, OrderLine, Receipt, ReceiptLine, Shipment, ShipmentLine
-from procurement.models import GroupMembership, Member
+from procurement.formatting import format_day, format_money
+from procurement.keyset import KeysetPage, cursor_of, keyset_page
+from procurement.models import Business, GroupMembership, Member
 
 Role = GroupMembership.Role
 
@@ -21,7 +24,7 @@ TO_RECEIVE = (Order.Status.SHIPPED, Order.Status.DELIVERED)
 def order_list(*, member: Member, status: str = "", group_id: int | None = None,
                date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                po_number: str = "") -> QuerySet:
-    qs = orders_visible(member=member).select_related("group", "buyer__user", "budget")
+    qs = orders_visible(member=member)
     if status == "to_receive":
         qs = qs.filter(status__in=TO_RECEIVE)
     elif status:
@@ -37,69 +40,84 @@ def order_list(*, member: Member, status: str = "", group_id: int | None = None,
     return qs.order_by("-placed_at", "-id")
 
 
+#: The columns a row of Your Orders prints (`order_rows`): no model is built for a row that is only shown.
+ORDER_ROW_FIELDS = (
+    "id", "po_number", "placed_at", "group__name", "buyer__user__first_name", "buyer__user__last_name",
+    "buyer__user__email", "blanket_po_number", "total", "status", "over_budget", "cancelled_at",
+)
+_STATUS_LABELS = dict(Order.Status.choices)
+_STATUS_BADGES = {
+    Order.Status.PENDING_APPROVAL: "text-bg-warning", Order.Status.REJECTED: "text-bg-secondary",
+    Order.Status.CANCELLED: "text-bg-secondary", Order.Status.DELIVERED: "text-bg-success",
+    Order.Status.RECEIVED: "text-bg-success",
+}
+
+
 @dataclass
-class KeysetPage:
-    """One page of a newest-first list, reached by a cursor instead of an offset: page 400 costs what
-    page 1 costs (an index range scan from the cursor), and rows added meanwhile shift nothing."""
+class OrderRow:
+    """One row of an orders table, every cell already formatted (the template only prints)."""
 
-    object_list: list
-    next_cursor: str = ""  # "older" rows start after this one
-    prev_cursor: str = ""  # "newer" rows end before this one
-
-    @property
-    def has_next(self) -> bool:
-        return bool(self.next_cursor)
-
-    @property
-    def has_previous(self) -> bool:
-        return bool(self.prev_cursor)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def __iter__(self):
-        return iter(self.object_list)
+    pk: int
+    po_number: str
+    placed_at: datetime.datetime
+    url: str
+    placed: str
+    group_name: str
+    buyer_name: str
+    blanket_po_number: str
+    total: str
+    status_label: str
+    status_class: str
+    over_budget: bool
+    rest_cancelled: bool
+    information: list | None = None
 
 
-def order_cursor(order: Order) -> str:
-    """`<placed_at in microseconds since 1970 UTC>.<id>`: the position of `order` in newest-first order."""
-    delta = order.placed_at - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}.{order.pk}"
+def order_row(*, business: Business, pk: int, po_number: str, placed_at: datetime.datetime, group_name: str,
+              buyer_name: str, blanket_po_number: str, total, status: str, over_budget: bool,
+              cancelled_at: datetime.datetime | None, information: list | None = None) -> OrderRow:
+    return OrderRow(
+        pk=pk, po_number=po_number, placed_at=placed_at,
+        url=reverse("orders:order_detail", kwargs={"po_number": po_number}),
+        placed=format_day(placed_at, business), group_name=group_name, buyer_name=buyer_name,
+        blanket_po_number=blanket_po_number, total=format_money(total, business),
+        status_label=_STATUS_LABELS.get(status, status), status_class=_STATUS_BADGES.get(status, "text-bg-primary"),
+        over_budget=over_budget, rest_cancelled=bool(cancelled_at) and status != Order.Status.CANCELLED,
+        information=information,
+    )
 
 
-def _cursor_parse(cursor: str) -> tuple[datetime.datetime, int] | None:
-    try:
-        micros, pk = (int(part) for part in (cursor or "").split(".", 1))
-        when = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=micros)
-    except (ValueError, OverflowError):
-        return None
-    if pk <= 0 or pk >= 2**63:
-        return None
-    return when, pk
-
-
-def order_keyset_page(qs: QuerySet, *, after: str = "", before: str = "", size: int = 25) -> KeysetPage:
-    """A page of `qs` in (-placed_at, -id) order: the rows older than `after`, or newer than `before`
-    (an unreadable cursor gives the first page). Backed by the (business, placed_at, id) index."""
-    older, newer = _cursor_parse(after), _cursor_parse(before)
-    if newer is not None:
-        when, pk = newer
-        rows = list(
-            qs.filter(placed_at__gte=when).filter(Q(placed_at__gt=when) | Q(id__gt=pk)).order_by("placed_at", "id")[:size + 1]
+def order_rows(qs: QuerySet, *, business: Business):
+    """`qs` (orders) as a function of fetched `ORDER_ROW_FIELDS` dicts to `OrderRow`s, for `order_keyset_page`."""
+    def to_row(v: dict) -> OrderRow:
+        name = f"{v['buyer__user__first_name']} {v['buyer__user__last_name']}".strip() or v["buyer__user__email"]
+        return order_row(
+            business=business, pk=v["id"], po_number=v["po_number"], placed_at=v["placed_at"],
+            group_name=v["group__name"], buyer_name=name, blanket_po_number=v["blanket_po_number"], total=v["total"],
+            status=v["status"], over_budget=v["over_budget"], cancelled_at=v["cancelled_at"],
         )
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return KeysetPage(rows, next_cursor=order_cursor(rows[-1]) if rows else "",
-                          prev_cursor=order_cursor(rows[0]) if rows and more_newer else "")
-    if older is not None:
-        when, pk = older
-        qs = qs.filter(placed_at__lte=when).filter(Q(placed_at__lt=when) | Q(id__lt=pk))
-    rows = list(qs.order_by("-placed_at", "-id")[:size + 1])
-    more_older = len(rows) > size
-    rows = rows[:size]
-    return KeysetPage(rows, next_cursor=order_cursor(rows[-1]) if rows and more_older else "",
-                      prev_cursor=order_cursor(rows[0]) if rows and older is not None else "")
+    return qs.values(*ORDER_ROW_FIELDS), to_row
+
+
+def order_rows_of(orders, *, business: Business) -> list[OrderRow]:
+    """Rows of an orders table from `Order`s (Find by PO number: with the order information fields)."""
+    return [
+        order_row(business=business, pk=o.pk, po_number=o.po_number, placed_at=o.placed_at, group_name=o.group.name,
+                  buyer_name=o.buyer.name, blanket_po_number=o.blanket_po_number, total=o.total, status=o.status,
+                  over_budget=o.over_budget, cancelled_at=o.cancelled_at, information=o.information)
+        for o in orders
+    ]
+
+
+def order_cursor(order: Order | OrderRow) -> str:
+    """The position of `order` in newest-first order (a `procurement.keyset` cursor)."""
+    return cursor_of(order.placed_at, order.pk)
+
+
+def order_keyset_page(qs: QuerySet, *, after: str = "", before: str = "", size: int = 25, row=None) -> KeysetPage:
+    """A page of `qs` in (-placed_at, -id) order, by cursor (backed by the (business, placed_at, id) index).
+    `row`, if given, turns each fetched row into the page's object (e.g. `order_rows`)."""
+    return keyset_page(qs, field="placed_at", after=after, before=before, size=size, row=row)
 
 
 def order_find(*, member: Member, query: str) -> tuple[Order | None, QuerySet]:
