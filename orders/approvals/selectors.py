@@ -81,15 +81,17 @@ class ApprovalPanel:
     budgets: list[Budget]
 
 
-def approval_panel(*, order: Order, member: Member) -> ApprovalPanel | None:
+def approval_panel(*, order: Order, member: Member, decisions: list[Approval] | None = None) -> ApprovalPanel | None:
     """The order page's approval levels: who decided what and when, who is next, and whether the
-    signed-in member decides now (and may move the order to another budget)."""
+    signed-in member decides now (and may move the order to another budget). `decisions`: the
+    order's approvals when already read (with approver and on_behalf_of, oldest first)."""
     steps = list(OrderApprovalStep.objects.filter(order=order).order_by("position"))
     if not steps and order.status != Order.Status.PENDING_APPROVAL:
         return None
     if not steps:
         steps = [_implicit_step(order)]
-    decisions = list(Approval.objects.filter(order=order).select_related("approver__user", "on_behalf_of__user").order_by("decided_at", "id"))
+    if decisions is None:
+        decisions = list(Approval.objects.filter(order=order).select_related("approver__user", "on_behalf_of__user").order_by("decided_at", "id"))
     views = []
     for step in steps:
         view = StepView(step, [d for d in decisions if d.step_id == step.pk and step.pk])

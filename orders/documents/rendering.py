@@ -92,14 +92,15 @@ def _shipment_index(shipment: Shipment) -> tuple[int, int]:
 # --- Builders ------------------------------------------------------------------------------------
 
 
-def invoice_document(invoice: Invoice) -> Document:
-    invoice = (
-        Invoice.objects.select_related(
-            "business", "order", "order__group", "order__budget", "order__buyer__user", "shipment"
-        )
-        .prefetch_related("lines")
-        .get(pk=invoice.pk)
-    )
+#: What an invoice's document shows besides its lines (one query with them).
+INVOICE_RELATIONS = ("business", "order", "order__group", "order__budget", "order__buyer__user", "shipment")
+
+
+def invoice_document(invoice: Invoice, *, fetched: bool = False, lines: list | None = None) -> Document:
+    """`fetched`: `invoice` was read with INVOICE_RELATIONS already; `lines`: its lines when known
+    (the invoice page passes none and shows its cached rows instead)."""
+    if not fetched:
+        invoice = Invoice.objects.select_related(*INVOICE_RELATIONS).prefetch_related("lines").get(pk=invoice.pk)
     order = invoice.order
     return Document(
         kind="invoice",
@@ -111,7 +112,7 @@ def invoice_document(invoice: Invoice) -> Document:
             "order": order,
             "shipment": invoice.shipment,
             "business": invoice.business,
-            "lines": list(invoice.lines.all()),
+            "lines": list(invoice.lines.all()) if lines is None else lines,
             "operator": operator(),
             "page_footer": css_string(f"{invoice.number} · PO # {order.po_number}"),
         },

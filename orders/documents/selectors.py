@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 
 from orders.access import invoice_groups_visible_to, invoices_visible_to
 from orders.documents.forms import InvoiceFilter
-from orders.models import CreditNote, Invoice
+from orders.models import CreditNote, Invoice, InvoiceLine
+from orders.pagecache import fragment, invoice_lines_key
 from procurement.models import Group, Member
 
 
@@ -33,3 +35,13 @@ def invoice_list(*, member: Member, data) -> tuple[QuerySet, InvoiceFilter]:
 def credit_notes_of(invoices: QuerySet) -> QuerySet:
     """The credit notes of `invoices` (already scoped to a member by `invoice_list`): same business, same rights."""
     return CreditNote.objects.filter(invoice__in=invoices.order_by().values("pk")).select_related("order", "invoice")
+
+
+def invoice_lines_html(invoice: Invoice) -> str:
+    """The invoice's rows as HTML, cached: an issued invoice's lines never change (orders.pagecache)."""
+    def build():
+        lines = list(InvoiceLine.objects.filter(invoice_id=invoice.pk).order_by("id")
+                     .values("sku", "description", "quantity", "unit_price", "amount"))
+        return render_to_string("orders/documents/_invoice_lines.html", {"lines": lines, "business": invoice.business})
+
+    return fragment(invoice_lines_key(invoice=invoice, business=invoice.business), build)

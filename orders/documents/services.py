@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from orders.models import Invoice, InvoiceLine, Shipment
 from orders.notices import buyer_notify
+from orders.pagecache import order_version_bump
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
 from procurement.money import ZERO, money_round
@@ -102,6 +103,7 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
+    order_version_bump(order_id=order.pk)  # the three-way match counts invoiced items
     shipment.invoice = invoice  # the caller's shipment object sees it without another query
     webhook_emit(business=business, event=Event.INVOICE_ISSUED, payload={
         "number": invoice.number, "po_number": order.po_number, "blanket_po_number": order.blanket_po_number,
@@ -119,6 +121,8 @@ def invoice_void(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
     reason = (reason or "").strip()
     if not reason:
         raise InvoiceError("Say why the invoice is void.")
+    # The order's row first (Order before Invoice, as in returns): a void invoice leaves the three-way match.
+    order_version_bump(order_id=invoice.order_id)
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk, business_id=invoice.business_id)
     if locked.status == Invoice.Status.VOID:
         raise InvoiceError(f"Invoice {locked.number} is already void.")

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.generic import ListView, View
 
 from orders.access import FINANCE_ROLES, order_visible_to
@@ -21,6 +22,7 @@ from orders.documents.downloads import einvoice_response, order_ubl_response
 from orders.documents.einvoice import EInvoiceError
 from orders.documents.forms import DockKeyRotateForm
 from orders.documents.rendering import (
+    INVOICE_RELATIONS,
     Document,
     credit_note_document,
     PdfUnavailable,
@@ -31,7 +33,7 @@ from orders.documents.rendering import (
     shipping_label_document,
 )
 from orders.documents.jobs import month_parse
-from orders.documents.selectors import invoice_list
+from orders.documents.selectors import invoice_lines_html, invoice_list
 from orders.models import CreditNote, Invoice, Order, Shipment
 from procurement.errors import InvalidInput, error_to_message
 from procurement.jobs.views import job_start, job_token
@@ -86,13 +88,19 @@ class DocumentView(MemberRequiredMixin, View):
 class InvoiceDocumentView(DocumentView):
     html_url_name, pdf_url_name = "invoice_detail", "invoice_pdf"
 
-    def get_invoice(self) -> Invoice:
-        invoice = self.get_scoped_or_404(Invoice.objects.select_related("order"), number=self.kwargs["invoice_number"])
+    def get_invoice(self, relations=("order",)) -> Invoice:
+        invoice = self.get_scoped_or_404(Invoice.objects.select_related(*relations), number=self.kwargs["invoice_number"])
         self.check_order(invoice.order)
         return invoice
 
     def get_document(self) -> Document:
-        return invoice_document(self.get_invoice())
+        if self.as_pdf:
+            return invoice_document(self.get_invoice())
+        # The page: one query for the invoice and what it shows, and its rows from the cache.
+        invoice = self.get_invoice(INVOICE_RELATIONS)
+        document = invoice_document(invoice, fetched=True, lines=[])
+        document.context["lines_html"] = mark_safe(invoice_lines_html(invoice))  # nosec B308 B703  # our template's output (autoescaped), cached
+        return document
 
     def extra_downloads(self):
         number = self.kwargs["invoice_number"]

@@ -48,13 +48,18 @@ class LineMatch:
         return self.shipped == self.received == self.invoiced
 
 
-def order_line_matches(order: Order) -> list[LineMatch]:
-    """Ordered, shipped, received and invoiced per line (quantities and amounts), in three queries."""
-    lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("id"))
-    received = dict(
-        ReceiptLine.objects.filter(receipt__order_id=order.pk).order_by().values("order_line_id")
-        .annotate(n=Sum("quantity_received")).values_list("order_line_id", "n")
-    )
+def order_line_matches(order: Order, *, lines=None, received: dict[int, int] | None = None) -> list[LineMatch]:
+    """Ordered, shipped, received and invoiced per line (quantities and amounts), in three queries.
+
+    The order page passes the `lines` (anything with OrderLine's attributes) and the `received`
+    quantities per line it already read, which saves two of them."""
+    if lines is None:
+        lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("id"))
+    if received is None:
+        received = dict(
+            ReceiptLine.objects.filter(receipt__order_id=order.pk).order_by().values("order_line_id")
+            .annotate(n=Sum("quantity_received")).values_list("order_line_id", "n")
+        )
     invoiced = dict(
         InvoiceLine.objects.filter(invoice__order_id=order.pk).exclude(invoice__status=Invoice.Status.VOID)
         .order_by().values("order_line_id").annotate(n=Sum("quantity")).values_list("order_line_id", "n")

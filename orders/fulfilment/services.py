@@ -16,6 +16,7 @@ from budgets.models import LedgerEntry
 from orders.documents.services import invoice_issue
 from orders.models import Order, OrderApprovalStep, OrderLine, Shipment, ShipmentLine
 from orders.notices import buyer_notify
+from orders.pagecache import order_version_bump
 from orders.rollup import spend_rollup_status_changed
 from procurement.errors import ApplicationError
 from procurement.history import history_save, model_update
@@ -80,6 +81,7 @@ def shipment_create(
     for line_id, qty in sorted(wanted.items()):
         by_id[line_id].quantity_shipped += qty
     OrderLine.objects.bulk_update([by_id[i] for i in sorted(wanted)], ["quantity_shipped"])
+    order_version_bump(order_id=locked.pk)
     model_update(instance=locked, fields={"status": _status_after_shipping(lines)}, acting_user=acting_user, update_fields=True)
 
     # Every shipment is invoiced in this same transaction (suppliers bill what they ship).
@@ -135,6 +137,7 @@ def order_cancel(*, order: Order, acting_user, reason: str = "") -> Order:
             unshipped += line.unit_price * open_qty
             line.quantity_cancelled += open_qty
     OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
+    order_version_bump(order_id=locked.pk)
     charged = order_charged(locked)
     release = min(unshipped, charged).quantize(CENT)
     if release > 0:

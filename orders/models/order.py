@@ -44,9 +44,11 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True, help_text="When the last shipment's receipt was recorded.")
+    # Raised by every service that changes what the order page caches (orders.pagecache): the cache key.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = TenantQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["-placed_at", "-id"]

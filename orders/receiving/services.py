@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, Receipt, ReceiptLine, Shipment, ShipmentLine
+from orders.pagecache import order_version_bump
 from procurement.errors import ApplicationError
 from procurement.models import GroupMembership, Member
 from procurement.tenancy import member_has_role
@@ -106,6 +107,7 @@ def receipt_record(
     receipt.received_by = member
     receipt._history_user = acting_user
     receipt.save()
+    order_version_bump(order_id=order.pk)
     for line_id in sorted(counts):
         count = counts[line_id]
         row = existing.get(line_id) or ReceiptLine(

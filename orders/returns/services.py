@@ -19,6 +19,7 @@ from budgets.ledger import budget_release
 from budgets.models import LedgerEntry
 from orders.documents.services import invoice_line_amount, invoice_tax
 from orders.models import CreditNote, CreditNoteLine, Invoice, Order, ReceiptLine, ReturnRequest
+from orders.pagecache import order_version_bump
 from orders.rollup import spend_rollup_credit
 from procurement.errors import ApplicationError
 from procurement.models import Member
@@ -63,6 +64,7 @@ def return_request(
             f"{line.order_line.sku}: only {line.returnable} of the {line.quantity_received} received can still be returned."
         )
     ReceiptLine.objects.filter(pk=line.pk).update(quantity_returned=F("quantity_returned") + quantity)
+    order_version_bump(order_id=order.pk)
     request = ReturnRequest(
         business_id=order.business_id, order=order, receipt_line=line, order_line=line.order_line,
         quantity=quantity, reason=reason, reason_text=reason_text if reason == Reason.OTHER else "", requested_by=member,
@@ -83,8 +85,9 @@ def _lock_request(return_request_: ReturnRequest) -> tuple[Order, ReturnRequest]
 @transaction.atomic
 def return_refuse(*, return_request_: ReturnRequest, note: str = "", acting_user) -> ReturnRequest:
     """Staff refuse the return: the reserved quantity can be asked for again."""
-    _, locked = _lock_request(return_request_)
+    order, locked = _lock_request(return_request_)
     ReceiptLine.objects.filter(pk=locked.receipt_line_id).update(quantity_returned=F("quantity_returned") - locked.quantity)
+    order_version_bump(order_id=order.pk)
     locked.status = ReturnRequest.Status.REFUSED
     locked.decided_by = acting_user if getattr(acting_user, "pk", None) else None
     locked.decided_at = timezone.now()
@@ -103,6 +106,7 @@ def return_approve(*, return_request_: ReturnRequest, note: str = "", acting_use
     ledger to the Blanket PO charge of the order, and so to the allocation that spent it.
     """
     order, locked = _lock_request(return_request_)
+    order_version_bump(order_id=order.pk)
     shipment = locked.receipt_line.receipt.shipment
     invoice = Invoice.objects.select_for_update().filter(shipment=shipment).first()
     if invoice is None or invoice.status == Invoice.Status.VOID:

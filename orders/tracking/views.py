@@ -5,15 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from orders.approvals.selectors import approval_panel
 from orders.access import member_is_finance, order_cancel_allowed, order_visible_to
-from orders.finance.matching import order_line_matches
 from orders.finance.selectors import finance_find
 from orders.fulfilment.services import ShippingError, order_cancel
 from orders.receiving.services import RECEIVABLE, member_may_receive
-from orders.returns.selectors import order_returns, returnable_lines
 from orders.returns.services import member_may_request_return
 from orders.tracking.forms import OrderFilterForm
 from orders.tracking.selectors import (
@@ -21,8 +20,8 @@ from orders.tracking.selectors import (
     order_detail,
     order_find,
     order_keyset_page,
+    order_lines_cached,
     order_list,
-    order_received_by_line,
     order_rows,
     order_rows_of,
     order_timeline,
@@ -74,24 +73,22 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
             raise PermissionDenied("This order is not one of yours or your groups'.")
         return order
 
-    def may_cancel(self, order):
-        return order_cancellable(order) and order_cancel_allowed(order=order, member=self.member)
+    def may_cancel(self, order, *, any_shipped: bool | None = None):
+        return order_cancellable(order, any_shipped=any_shipped) and order_cancel_allowed(order=order, member=self.member)
 
     def get_context_data(self, **kwargs):
         order = self.get_order()
-        received = order_received_by_line(order)
-        lines = list(order.lines.all())
-        for line in lines:
-            line.receiving = received.get(line.pk, {})
+        lines = order_lines_cached(order=order, business=self.business)
         return super().get_context_data(
-            order=order, lines=lines, timeline=order_timeline(order),
-            approval=approval_panel(order=order, member=self.member),
-            may_cancel=self.may_cancel(order),
+            order=order, lines_html=mark_safe(lines["lines_html"]),  # nosec B308 B703  # our template's output (autoescaped), cached
+            matches_html=mark_safe(lines["matches_html"]),  # nosec B308 B703  # as above
+            shipments=lines["shipments"], documents_html=mark_safe(lines["documents_html"]),  # nosec B308 B703  # as above
+            information=lines["information"], timeline=order_timeline(order, shipments=lines["shipments"], items=lines["items"]),
+            approval=approval_panel(order=order, member=self.member, decisions=list(order.approvals.all())),
+            may_cancel=self.may_cancel(order, any_shipped=lines["any_shipped"]),
             may_receive=order.status in RECEIVABLE and member_may_receive(member=self.member, order=order),
-            may_return=bool(received) and member_may_request_return(member=self.member, order=order)
-            and bool(returnable_lines(order)),
-            returns=order_returns(order) if received else [],
-            line_matches=order_line_matches(order) if order.shipments.all() else [],
+            may_return=lines["returnable"] and member_may_request_return(member=self.member, order=order),
+            returns=lines["returns"],
             **kwargs,
         )
 
