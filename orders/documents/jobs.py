@@ -7,7 +7,6 @@ import datetime
 import tempfile
 import zipfile
 
-
 from orders.access import FINANCE_ROLES
 from orders.documents.rendering import PdfUnavailable, invoice_document
 from orders.documents.services import invoice_pdf_bytes
