@@ -193,6 +193,10 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING or not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = TESTING
+# Render an invoice's PDF in the background when it is issued (orders.documents.tasks), so its first
+# download is served stored. Off where tasks run in-process (make run, tests): there it would only make
+# shipping slower, and the first download renders and stores it instead.
+INVOICE_PDF_PRERENDER = env.bool("INVOICE_PDF_PRERENDER", default=not CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,4 +1,5 @@
-"""Background job: a month's invoices as one ZIP of PDFs (one WeasyPrint layout per invoice)."""
+"""Background job: a month's invoices as one ZIP of PDFs (each invoice's stored PDF, rendered and stored
+where it is missing or out of date)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import datetime
 import tempfile
 import zipfile
 
-from django.conf import settings
-
 from orders.access import FINANCE_ROLES
-from orders.documents.rendering import PdfUnavailable, document_pdf, invoice_document
+from orders.documents.rendering import PdfUnavailable, invoice_document
+from orders.documents.services import invoice_pdf_bytes
 from orders.models import Invoice
 from procurement.errors import ApplicationError, InvalidInput
 from procurement.jobs.registry import JobOutput, job_kind
@@ -46,7 +46,7 @@ def invoices_zip_run(job, progress) -> JobOutput:
         for done, invoice in enumerate(Invoice.objects.filter(pk__in=ids).order_by("number"), start=1):
             document = invoice_document(invoice)
             try:
-                pdf = document_pdf(document, base_url=settings.SITE_URL)
+                pdf = invoice_pdf_bytes(document=document)  # the stored PDF when current, else rendered and stored
             except PdfUnavailable as exc:
                 raise ApplicationError(f"PDFs cannot be made on this server ({exc}); the invoice pages still work.") from exc
             archive.writestr(f"{document.filename}.pdf", pdf)

@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import Invoice, InvoiceLine, Shipment
+from orders.documents.rendering import PDF_LAYOUT, Document, PdfUnavailable, document_html, html_pdf, invoice_document, pdf_content_key
+from orders.models import Invoice, InvoiceLine, InvoicePdf, Shipment
 from orders.notices import buyer_notify
 from orders.pagecache import order_version_bump
 from procurement.errors import ApplicationError
@@ -111,6 +113,10 @@ def invoice_issue(*, shipment: Shipment, acting_user, issued_on: datetime.date |
         "currency": invoice.currency,
     })
     buyer_notify(order=order, kind=Kind.ORDER_INVOICED, invoice=invoice)
+    if settings.INVOICE_PDF_PRERENDER:
+        from orders.documents.tasks import invoice_pdf_render  # noqa: PLC0415  # the task imports this module
+
+        invoice_pdf_render.delay_on_commit(invoice.pk)
     return invoice
 
 
@@ -135,3 +141,55 @@ def invoice_void(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
         "status": Invoice.Status.VOID, "voided_at": timezone.now(), "void_reason": reason[:255],
     })
     return locked
+
+
+# --- Stored invoice PDFs ---------------------------------------------------------------------------
+
+
+def invoice_pdf_bytes(*, document: Document) -> bytes:
+    """The PDF of an invoice's (already authorised) document: the stored one while nothing it shows has
+    changed, else rendered now and stored. Raises PdfUnavailable when WeasyPrint cannot run here.
+
+    The stored row is keyed by the hash of the PDF layout's HTML (rendering.pdf_content_key), so any change
+    to what the invoice shows (a payment, a credit note, a void, a renamed business or budget...) misses
+    and renders again: no write has to invalidate anything. Rendering the HTML costs ~20 ms, WeasyPrint
+    some hundreds.
+    """
+    invoice = document.context["invoice"]
+    html = document_html(document, layout=PDF_LAYOUT)  # no request: no per-request CSP nonce in the key
+    key = pdf_content_key(html)
+    stored = (
+        InvoicePdf.objects.filter(business_id=invoice.business_id, invoice_id=invoice.pk, content_hash=key)
+        .values_list("pdf", flat=True).first()
+    )
+    if stored is not None:
+        return bytes(stored)
+    pdf = html_pdf(html, kind=document.kind, base_url=settings.SITE_URL)
+    invoice_pdf_store(invoice=invoice, content_hash=key, pdf=pdf)
+    return pdf
+
+
+@transaction.atomic
+def invoice_pdf_store(*, invoice: Invoice, content_hash: str, pdf: bytes) -> InvoicePdf:
+    """Keep `pdf` as the invoice's stored PDF (one row per invoice, replaced when its content changed).
+
+    Two first requests racing store the same bytes; update_or_create's unique-violation retry makes the
+    second an update.
+    """
+    row, _ = InvoicePdf.objects.update_or_create(
+        business_id=invoice.business_id, invoice_id=invoice.pk, defaults={"content_hash": content_hash, "pdf": pdf},
+    )
+    return row
+
+
+def invoice_pdf_prerender(*, invoice_id: int) -> bool:
+    """Render and store the invoice's PDF unless the stored one is current (the background task's body;
+    idempotent). False when the invoice is gone or PDFs cannot be made here."""
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
+        return False
+    try:
+        invoice_pdf_bytes(document=invoice_document(invoice))
+    except PdfUnavailable:  # no PDFs on this worker: the download page says so; nothing to retry
+        return False
+    return True

@@ -34,15 +34,18 @@ from orders.documents.rendering import (
 )
 from orders.documents.jobs import month_parse
 from orders.documents.selectors import invoice_lines_html, invoice_list
+from orders.documents.services import invoice_pdf_bytes
 from orders.models import CreditNote, Invoice, Order, Shipment
 from procurement.errors import InvalidInput, error_to_message
 from procurement.jobs.views import job_start, job_token
 from procurement.tenancy import BusinessAdminRequiredMixin, MemberRequiredMixin
 
-def pdf_response(request, document: Document, *, html_url: str) -> HttpResponse:
-    """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made."""
+def pdf_response(request, document: Document, *, html_url: str, make_pdf=None) -> HttpResponse:
+    """The PDF as a download, or a clear 503 page pointing at the HTML version when PDFs cannot be made.
+
+    `make_pdf(document)` makes the bytes (default: WeasyPrint now; invoices: their stored PDF)."""
     try:
-        pdf = document_pdf(document, request=request)
+        pdf = make_pdf(document) if make_pdf else document_pdf(document, request=request)
     except PdfUnavailable as exc:
         return render(
             request, "orders/documents/pdf_unavailable.html",
@@ -71,7 +74,7 @@ class DocumentView(MemberRequiredMixin, View):
         document = self.get_document()
         html_url = reverse(f"orders:{self.html_url_name}", kwargs=self.kwargs)
         if self.as_pdf:
-            return pdf_response(request, document, html_url=html_url)
+            return pdf_response(request, document, html_url=html_url, make_pdf=self.render_pdf)
         pdf_url = reverse(f"orders:{self.pdf_url_name}", kwargs=self.kwargs)
         extra = {"pdf_url": pdf_url, "extra_downloads": self.extra_downloads()}
         return HttpResponse(document_html(document, request=request, extra=extra))
@@ -79,6 +82,8 @@ class DocumentView(MemberRequiredMixin, View):
     def extra_downloads(self) -> list[tuple[str, str]]:
         """(label, url) of further downloads in the toolbar."""
         return []
+
+    render_pdf = None  # a function document -> PDF bytes; None: document_pdf with this request
 
     def check_order(self, order: Order) -> None:
         if not order_visible_to(order=order, member=self.member):
@@ -101,6 +106,11 @@ class InvoiceDocumentView(DocumentView):
         document = invoice_document(invoice, fetched=True, lines=[])
         document.context["lines_html"] = mark_safe(invoice_lines_html(invoice))  # nosec B308 B703  # our template's output (autoescaped), cached
         return document
+
+    @staticmethod
+    def render_pdf(document: Document) -> bytes:
+        """An issued invoice is a fixed document: its stored PDF while nothing it shows has changed."""
+        return invoice_pdf_bytes(document=document)
 
     def extra_downloads(self):
         number = self.kwargs["invoice_number"]

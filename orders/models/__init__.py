@@ -1,7 +1,7 @@
 """Orders app models, one concept per module."""
 
 from .catalog import CartItem, Category, Product  # noqa: F401
-from .invoice import Invoice, InvoiceLine  # noqa: F401
+from .invoice import Invoice, InvoiceLine, InvoicePdf  # noqa: F401
 from .order import Approval, Order, OrderLine  # noqa: F401
 from .payment import MonthClose, Payment, PaymentAllocation, Refund, StatementImport  # noqa: F401
 from .shipment import Shipment, ShipmentLine  # noqa: F401

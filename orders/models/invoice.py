@@ -109,3 +109,29 @@ class InvoiceLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="invoiceline_quantity_positive"),
         ]
+
+
+class InvoicePdf(models.Model):
+    """The rendered PDF of an invoice, served again while nothing it shows has changed.
+
+    `content_hash` is orders.documents.rendering.pdf_content_key of the HTML the PDF was made from: the
+    invoice, order, business and shipment data as shown (status, amounts paid, credited and refunded,
+    void stamp included), the stylesheets and WeasyPrint's version. A read that computes another key
+    renders again and replaces the row; no write elsewhere needs to know about this table.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "invoice"], name="invoice_pdf_one_per_invoice"),
+        ]
+
+    def __str__(self):
+        return f"PDF of invoice {self.invoice_id}"
