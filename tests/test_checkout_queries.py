@@ -89,7 +89,7 @@ def test_place_order_reads_policies_and_fields_before_the_budget_lock(buyer, gro
     for table in ("orders_approvalrule", "orders_approvallevel", "orders_categorypolicy", "orders_spendinglimit",
                   "orders_orderfield", "orders_product", "procurement_groupmembership"):
         assert not any(f'"{table}"' in s for s in locked), table
-    assert len(locked) <= 20, locked
+    assert len(locked) <= 24, locked  # 20 once the release counter row exists (the first order creates it)
 
 
 def test_a_cart_changed_before_the_lock_is_read_again_under_it(buyer, group, monkeypatch):
