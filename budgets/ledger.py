@@ -20,6 +20,7 @@ from procurement.models import GroupMembership, Member
 from procurement.money import CENT, ZERO
 from procurement.notifications.models import Kind
 from procurement.notifications.services import notify
+from procurement.tenancy import member_group_ids
 from procurement.webhooks import Event, webhook_emit
 
 from .models import Allocation, Budget, LedgerEntry
@@ -86,9 +87,12 @@ def member_may_spend(*, budget: Budget, member: Member) -> bool:
     if not member.is_active or member.business_id != budget.business_id:
         return False
     if not member.is_business_admin:
-        in_group = GroupMembership.objects.filter(
-            group_id=budget.group_id, member=member, role=GroupMembership.Role.BUYER
-        ).exists()
+        if getattr(member, "_group_roles", None) is not None:  # the request's roles, read once (procurement.tenancy)
+            in_group = budget.group_id in member_group_ids(member, GroupMembership.Role.BUYER)
+        else:
+            in_group = GroupMembership.objects.filter(
+                group_id=budget.group_id, member=member, role=GroupMembership.Role.BUYER
+            ).exists()
         if not in_group:
             return False
     if budget.allow_unallocated_spend:
@@ -123,19 +127,24 @@ def budget_charge(
     order=None,
     approved: bool = False,
     note: str = "",
+    already_locked: bool = False,
 ) -> LedgerEntry:
     """Charge `amount` to `budget` for `member`.
 
     Raises BudgetUnavailable (closed, out of its dates, not the member's), InsufficientFunds (block
     policy, or past the budget total even with approval) or ApprovalRequired (approval policy, not yet
     approved). Writes nothing when it raises. With the warn policy an over-limit charge is written
-    with `over_limit=True`.
+    with `over_limit=True`. `already_locked=True`: `budget` is the row the caller locked with `budget_lock` in
+    this transaction and checked with `budget_check_open` (checkout), so neither is repeated.
     """
     amount = _cents(amount, "charge")
     if member.business_id != budget.business_id or (order is not None and order.business_id != budget.business_id):
         raise BudgetUnavailable("You may not spend from this budget.")
-    locked = budget_lock(budget_id=budget.pk, business_id=budget.business_id)
-    budget_check_open(budget=locked, member=member)
+    if already_locked:
+        locked = budget
+    else:
+        locked = budget_lock(budget_id=budget.pk, business_id=budget.business_id)
+        budget_check_open(budget=locked, member=member)
 
     limit = spend_limit(budget=locked, member=member, lock=True)
     over_limit = amount > limit.available

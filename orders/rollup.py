@@ -53,16 +53,21 @@ def _order_key(order: Order) -> tuple:
     return order.business_id, spend_day(order.placed_at), order.group_id, order.budget_id
 
 
-def _order_cells(order: Order, *, sign: int) -> dict[Key, list]:
+def _order_cells(order: Order, *, sign: int, lines=None) -> dict[Key, list]:
     """The order's contribution to each of its cells: net line amounts, lines, orders (once, in the
-    cell of its first line) and category orders (once per category)."""
+    cell of its first line) and category orders (once per category). `lines`: the (id, category id,
+    amount) of a new order's lines, just written (no credit notes yet): no query."""
     business_id, day, group_id, budget_id = _order_key(order)
-    credited = dict(
-        CreditNoteLine.objects.filter(credit_note__order_id=order.pk).order_by()
-        .values("order_line_id").annotate(s=Sum("amount")).values_list("order_line_id", "s")
-    )
+    if lines is not None:
+        credited = {}
+        rows = sorted(lines)
+    else:
+        credited = dict(
+            CreditNoteLine.objects.filter(credit_note__order_id=order.pk).order_by()
+            .values("order_line_id").annotate(s=Sum("amount")).values_list("order_line_id", "s")
+        )
+        rows = OrderLine.objects.filter(order_id=order.pk).order_by("id").values_list("id", "product__category_id", "amount")
     cells: dict[Key, list] = {}
-    rows = OrderLine.objects.filter(order_id=order.pk).order_by("id").values_list("id", "product__category_id", "amount")
     for i, (line_id, category_id, amount) in enumerate(rows):
         key = (business_id, day, group_id, budget_id, category_id, order.buyer_id)
         cell = cells.get(key)
@@ -115,11 +120,14 @@ def spend_rollup_apply(*, order: Order, sign: int) -> None:
     _upsert(_order_cells(order, sign=sign))
 
 
-def spend_rollup_status_changed(*, order: Order, before: str | None, after: str) -> None:
+def spend_rollup_status_changed(*, order: Order, before: str | None, after: str, lines=None) -> None:
     """The order's status went from `before` (None: it is new) to `after`: add or take away its spend
-    when it enters or leaves SPEND_STATUSES. Call it last in the service's transaction."""
+    when it enters or leaves SPEND_STATUSES. Call it last in the service's transaction. Checkout passes
+    the new order's `lines` as (id, category id, amount), which saves reading them back."""
     sign = int(after in _SPEND) - int(before in _SPEND)
-    if sign:
+    if sign and lines is not None and before is None:
+        _upsert(_order_cells(order, sign=sign, lines=lines))
+    elif sign:
         spend_rollup_apply(order=order, sign=sign)
 
 

@@ -10,7 +10,7 @@ from orders.catalog.forms import AddToCartForm, CartLineForm
 from orders.catalog.selectors import catalog_products
 from orders.catalog.services import cart_add, cart_get, cart_update
 from orders.models import Category, Product
-from orders.policies.selectors import buying_hints, month_spent, order_policy
+from orders.policies.selectors import buying_hints, hidden_category_ids, month_spent, order_policy
 from procurement.inputs import InputError, id_parse
 from procurement.models import Group, GroupMembership
 from procurement.tenancy import MemberRequiredMixin, member_group_ids
@@ -56,7 +56,7 @@ class CatalogView(MemberRequiredMixin, TemplateView):
             messages.error(request, "Enter a quantity from 1 to 9999.")
             return redirect(request.get_full_path())
         product = get_object_or_404(Product, pk=form.cleaned_data["product"], active=True)
-        if product.category_id in buying_hints(member=self.member, groups=_buyer_groups(self.member)).hidden_category_ids:
+        if product.category_id in hidden_category_ids(member=self.member, group_ids=member_group_ids(self.member, Role.BUYER)):
             messages.error(request, f"{product.category.name} may not be ordered in your groups.")
             return redirect(request.get_full_path())
         try:

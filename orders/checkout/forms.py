@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 
 from orders.information.forms import information_form_field
 from orders.information.services import OrderInformationInvalid, order_information_validate
@@ -13,10 +14,25 @@ from procurement.models import Business
 from procurement.numbering.patterns import typed_po_validate
 
 
+class _OnceIterator(ModelChoiceIterator):
+    """The choices from the queryset's own cache: one query however often the page reads them (Django's
+    iterator() opens a server-side cursor on every pass)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class AddressChoiceField(BoundedModelChoiceField):
+    iterator = _OnceIterator
+
+
 class CheckoutForm(forms.Form):
     group = IdField(widget=forms.HiddenInput)
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
-    address = BoundedModelChoiceField(queryset=None, label="Shipping address", empty_label=None)
+    address = AddressChoiceField(queryset=None, label="Shipping address", empty_label=None)
     budget = forms.TypedChoiceField(label="Budget (Blanket PO)", coerce=int, empty_value=None)
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
 
@@ -29,12 +45,7 @@ class CheckoutForm(forms.Form):
         self.fields["address"].label_from_instance = lambda a: f"{a.label}: {a.line1}, {a.city}"
         if group.shipping_address_id:
             self.fields["address"].initial = group.shipping_address_id
-        choices = [(c.budget.pk, c.label) for c in budget_choices]
-        if budget_optional:
-            choices = [("", "No Blanket PO (this group has no budgets)")] + choices
-            self.fields["budget"].required = False
-        self.fields["budget"].choices = choices
-        self.budget_by_id = {c.budget.pk: c.budget for c in budget_choices}
+        self.budget_choices_set(budget_choices, budget_optional)
         if business.po_mode == Business.POMode.TYPED:
             self.fields["po_number"].required = business.po_required
             self.fields["po_number"].help_text = (
@@ -47,6 +58,15 @@ class CheckoutForm(forms.Form):
         for field in self.order_fields:
             self.fields[f"info_{field.pk}"] = information_form_field(field)
 
+    def budget_choices_set(self, budget_choices, budget_optional: bool) -> None:
+        """The budgets offered (checkout_budgets); the view sets them again with balances to re-render a POST."""
+        choices = [(c.budget.pk, c.label) for c in budget_choices]
+        if budget_optional:
+            choices = [("", "No Blanket PO (this group has no budgets)")] + choices
+            self.fields["budget"].required = False
+        self.fields["budget"].choices = choices
+        self.budget_by_id = {c.budget.pk: c.budget for c in budget_choices}
+
     @property
     def information(self) -> dict:
         """The order information values typed, by field id (for order_place)."""
@@ -56,7 +76,8 @@ class CheckoutForm(forms.Form):
         data = super().clean()
         if self.order_fields:
             try:
-                order_information_validate(business=self.business, group=self.group, values=self.information)
+                order_information_validate(business=self.business, group=self.group, values=self.information,
+                                           fields=self.order_fields)
             except OrderInformationInvalid as exc:
                 for field_id, message in exc.errors.items():
                     name = f"info_{field_id}" if field_id else None

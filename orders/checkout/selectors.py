@@ -37,14 +37,18 @@ class BudgetChoice:
         return text
 
 
-def checkout_budgets(*, member: Member, group: Group) -> list[BudgetChoice]:
-    """Active, in-date budgets of the group the member may spend from, with what they may still spend."""
+def checkout_budgets(*, member: Member, group: Group, balances: bool = True) -> list[BudgetChoice]:
+    """Active, in-date budgets of the group the member may spend from, with what they may still spend
+    (`balances=False`: without the remainders and forecasts, which only the page shows; a valid Place
+    order POST needs just the budgets)."""
     today = timezone.localdate()
     budgets = Budget.objects.filter(
         business_id=member.business_id, group=group, status=Budget.Status.ACTIVE,
         start_date__lte=today, end_date__gte=today,
     ).order_by("end_date", "name")
     budgets = [b for b in budgets if member_may_spend(budget=b, member=member)]
+    if not balances:
+        return [BudgetChoice(budget, None, member.business) for budget in budgets]
     forecasts = budget_forecasts(budgets=budgets, today=today)
     choices = []
     for budget in budgets:

@@ -2,7 +2,9 @@
 
 Lock order (the global one in docs/architecture.md, so concurrent checkouts queue instead of
 deadlocking): the budget row (through the ledger), the cart rows, the PO or release counter row
-(numbering), then the allocation row (inside `budget_charge`). The
+(numbering), then the allocation row (inside `budget_charge`). Validation, the cart read and the buying
+policies run before the budget row is locked (the cart rows are compared again under their lock), so
+the section that serialises the buyers of one Blanket PO holds only the writes. The
 unique (business, checkout_token) constraint makes a repeated submit of the same form find the first
 order instead of creating a second; the unique (business, po_number) constraint backs up typed numbers.
 """
@@ -34,6 +36,7 @@ from procurement.history import history_save
 from procurement.models import Address, Business, Group, GroupMembership, Member
 from procurement.numbering.patterns import typed_po_validate
 from procurement.numbering.services import po_number_next
+from procurement.tenancy import member_group_ids
 from procurement.webhooks import Event, webhook_emit
 
 
@@ -77,12 +80,14 @@ def order_place(
     checkout_token: uuid.UUID,
     acting_user,
     information: Mapping | None = None,
+    order_fields: list | None = None,
 ) -> PlaceResult:
     """Place the member's cart as one order. Returns the order (and whether this call created it).
 
     Raises CheckoutError (empty cart, typed PO number taken, bad input), budgets.ledger.InsufficientFunds
     (block policy) or BudgetUnavailable; in every such case nothing is saved. `information` holds the
-    order information values by field id or name (orders.information.services.order_information_validate).
+    order information values by field id or name (orders.information.services.order_information_validate);
+    `order_fields` the group's fields when the caller has read them already.
     """
     existing = Order.objects.filter(business_id=member.business_id, checkout_token=checkout_token).first()
     if existing is not None:
@@ -92,6 +97,7 @@ def order_place(
             return _order_place(
                 member=member, group=group, budget=budget, address=address, po_number=po_number,
                 checkout_token=checkout_token, acting_user=acting_user, information=information,
+                order_fields=order_fields,
             )
         except IntegrityError:
             # A concurrent submit of the same form won the race, or a number was taken meanwhile.
@@ -107,61 +113,93 @@ def order_place(
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Draft:
+    """What the cart makes of the order, worked out before the budget row is locked."""
+
+    cart: object
+    policy: object
+    category_ids: set
+    category_code: str
+
+
+def _draft(*, member: Member, group: Group, cart) -> _Draft:
+    if cart.is_empty:
+        raise EmptyCart("Your cart is empty.")
+    inactive = [i.product.name for i in cart.items if not i.product.active]
+    if inactive:
+        raise CheckoutError(f"No longer available: {', '.join(inactive)}. Remove it from your cart.")
+    category_ids = {item.product.category_id for item in cart.items}
+    # Buying policies: restricted categories and blocking personal limits refuse the order outright.
+    policy = order_policy(member=member, group=group, total=cart.subtotal, category_ids=category_ids)
+    if policy.blocked:
+        raise CheckoutError(policy.blocked)
+    largest = max(cart.items, key=lambda i: (i.amount, -i.pk))
+    return _Draft(cart, policy, category_ids, largest.product.category.code)
+
+
+def _cart_key(items) -> list[tuple[int, int, int]]:
+    return [(i.pk, i.product_id, i.quantity) for i in sorted(items, key=lambda i: i.pk)]
+
+
 @transaction.atomic
-def _order_place(*, member, group, budget, address, po_number, checkout_token, acting_user, information=None) -> PlaceResult:
+def _order_place(*, member, group, budget, address, po_number, checkout_token, acting_user, information=None,
+                 order_fields=None) -> PlaceResult:
+    # Everything that needs no lock comes first: the budget row lock below serialises every checkout on
+    # the Blanket PO, so the less runs while it is held, the more orders a second go through.
     business: Business = member.business
     if group.business_id != business.pk or address.business_id != business.pk:
         raise CheckoutError("This group or address does not belong to your business.")
     if not address.is_active:
         raise CheckoutError("This shipping address is no longer active; choose another.")
-    if not GroupMembership.objects.filter(group=group, member=member, role=GroupMembership.Role.BUYER).exists():
+    if group.pk not in member_group_ids(member, GroupMembership.Role.BUYER):
         raise CheckoutError(f"You are not a buyer in {group.name}.")
     try:  # re-checked here: the form is not trusted, and the API comes straight here
-        information_values = order_information_validate(business=business, group=group, values=information)
+        information_values = order_information_validate(business=business, group=group, values=information,
+                                                        fields=order_fields)
     except OrderInformationInvalid as exc:
         raise CheckoutError(str(exc)) from exc
-
-    locked_budget = None
     if budget is not None:
         if budget.business_id != business.pk or budget.group_id != group.pk:
             raise CheckoutError("This budget does not belong to the group you buy for.")
-        locked_budget = budget_lock(budget_id=budget.pk, business_id=business.pk)  # first lock
-        budget_check_open(budget=locked_budget, member=member)
     elif Budget.objects.filter(business=business, group=group, status=Budget.Status.ACTIVE).exists():
         raise CheckoutError(f"Choose the Blanket PO of {group.name} to charge.")
+    cart = cart_get(member=member)  # read now, compared with the locked rows below
+    draft = _draft(member=member, group=group, cart=cart) if not cart.is_empty else None
+    po_number = (po_number or "").strip()
+    typed = business.po_mode == Business.POMode.TYPED and bool(po_number)
+    if typed:
+        try:
+            po_number = typed_po_validate(business=business, po_number=po_number)
+        except ValidationError as exc:
+            raise CheckoutError(" ".join(exc.messages)) from exc
+        if Order.objects.filter(business=business, po_number__iexact=po_number).exists():  # the unique constraint backs it
+            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
+    elif business.po_mode == Business.POMode.TYPED and business.po_required:
+        raise CheckoutError("Enter your PO number.")
+
+    locked_budget = None
+    if budget is not None:
+        locked_budget = budget_lock(budget_id=budget.pk, business_id=business.pk)  # first lock
+        budget_check_open(budget=locked_budget, member=member)
 
     # A repeated submit that waited on the budget lock sees the first order now.
     existing = Order.objects.filter(business=business, checkout_token=checkout_token).first()
     if existing is not None:
         return PlaceResult(existing, False)
 
-    cart = cart_get(member=member, lock=True)
-    if cart.is_empty:
-        raise EmptyCart("Your cart is empty.")
-    inactive = [i.product.name for i in cart.items if not i.product.active]
-    if inactive:
-        raise CheckoutError(f"No longer available: {', '.join(inactive)}. Remove it from your cart.")
-    total = cart.subtotal
-    category_ids = {item.product.category_id for item in cart.items}
-    # Buying policies: restricted categories and blocking personal limits refuse the order outright.
-    policy = order_policy(member=member, group=group, total=total, category_ids=category_ids)
-    if policy.blocked:
-        raise CheckoutError(policy.blocked)
-    largest = max(cart.items, key=lambda i: (i.amount, -i.pk))
-    category_code = largest.product.category.code
+    # The cart rows, locked (second lock): if they changed since the read above (another tab of the
+    # buyer), read them again and redo the draft under the lock.
+    locked_cart = list(
+        CartItem.objects.filter(business_id=business.pk, member=member).select_for_update().order_by("id")
+        .values_list("id", "product_id", "quantity")
+    )
+    if draft is None or locked_cart != _cart_key(draft.cart.items):
+        draft = _draft(member=member, group=group, cart=cart_get(member=member, lock=True))
+    cart, total = draft.cart, draft.cart.subtotal
 
-    po_number = (po_number or "").strip()
-    if business.po_mode == Business.POMode.TYPED and po_number:
-        try:
-            po_number = typed_po_validate(business=business, po_number=po_number)
-        except ValidationError as exc:
-            raise CheckoutError(" ".join(exc.messages)) from exc
-        if Order.objects.filter(business=business, po_number__iexact=po_number).exists():
-            raise PONumberTaken(f"The PO number {po_number} is already used by another order; enter a new one.")
-    elif business.po_mode == Business.POMode.TYPED and business.po_required:
-        raise CheckoutError("Enter your PO number.")
-    else:
-        po_number = _po_number_generate(business=business, group=group, budget=locked_budget, category_code=category_code)
+    if not typed:
+        po_number = _po_number_generate(business=business, group=group, budget=locked_budget, category_code=draft.category_code)
 
     order = Order(
         business=business, group=group, buyer=member, po_number=po_number, budget=locked_budget,
@@ -170,7 +208,7 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         shipping_address=address, ship_to="\n".join(address.lines), checkout_token=checkout_token,
     )
     history_save(order, acting_user=acting_user)
-    OrderLine.objects.bulk_create([
+    lines = OrderLine.objects.bulk_create([
         OrderLine(
             business=business, order=order, product=item.product, sku=item.product.sku,
             description=item.product.name, category_code=item.product.category.code, quantity=item.quantity,
@@ -187,22 +225,22 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
         try:
             entry = budget_charge(
                 budget=locked_budget, member=member, amount=total, acting_user=acting_user, order=order,
-                note=f"Order {po_number}",
+                note=f"Order {po_number}", already_locked=True,
             )
         except ApprovalRequired as exc:
             over_budget = str(exc)
             entry = budget_charge(
                 budget=locked_budget, member=member, amount=total, acting_user=acting_user, order=order,
-                approved=True, note=f"Order {po_number} (reserved until approved)",
+                approved=True, note=f"Order {po_number} (reserved until approved)", already_locked=True,
             )
         # InsufficientFunds / BudgetUnavailable propagate: the whole transaction rolls back.
         if entry.over_limit:
             order.over_budget = True
             order.save(update_fields=["over_budget"])
 
-    levels = policy.levels
+    levels = draft.policy.levels
     if over_budget:
-        levels = order_policy(member=member, group=group, total=total, category_ids=category_ids,
+        levels = order_policy(member=member, group=group, total=total, category_ids=draft.category_ids,
                               over_budget=over_budget).levels
     if levels:
         order.status = Order.Status.PENDING_APPROVAL
@@ -214,7 +252,10 @@ def _order_place(*, member, group, budget, address, po_number, checkout_token, a
             raise CheckoutError(str(exc)) from exc  # rolls the order, its lines and its number back
 
     CartItem.objects.filter(pk__in=[item.pk for item in cart.items]).delete()
-    spend_rollup_status_changed(order=order, before=None, after=order.status)  # roll-up hook: last lock (7)
+    spend_rollup_status_changed(  # roll-up hook: last lock (7)
+        order=order, before=None, after=order.status,
+        lines=[(line.pk, item.product.category_id, line.amount) for line, item in zip(lines, cart.items)],
+    )
     webhook_emit(business=business, event=Event.ORDER_PLACED, payload=order_event_payload(order))
     return PlaceResult(order, True)
 

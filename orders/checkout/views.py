@@ -45,17 +45,21 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
         return next((g for g in groups if g.pk == wanted), groups[0]), groups
 
     def _form(self, group, data=None):
-        choices = checkout_budgets(member=self.member, group=group)
-        optional = not group_has_active_budgets(group=group)
+        """The form; on a POST without the balances (checkout_budgets), which only a re-rendered page shows."""
+        choices = checkout_budgets(member=self.member, group=group, balances=data is None)
+        optional = not choices and not group_has_active_budgets(group=group)  # choices are active budgets
+        self.order_fields = order_fields_for_group(business=self.business, group=group)
         form = CheckoutForm(
             data, business=self.business, group=group, addresses=checkout_addresses(member=self.member),
-            budget_choices=choices, budget_optional=optional,
-            order_fields=order_fields_for_group(business=self.business, group=group),
+            budget_choices=choices, budget_optional=optional, order_fields=self.order_fields,
         )
         return form, choices, optional
 
-    def _render(self, group, groups, form, choices, optional, **extra):
-        cart = cart_get(member=self.member)
+    def _render(self, group, groups, form, choices, optional, cart=None, **extra):
+        if self.request.method == "POST":  # the POST read the budgets without balances: the page shows them
+            choices = checkout_budgets(member=self.member, group=group)
+            form.budget_choices_set(choices, optional)
+        cart = cart if cart is not None else cart_get(member=self.member)
         previews = []
         if self.business.po_mode == Business.POMode.GENERATED:
             if choices and not group.po_pattern:  # releases: each Blanket PO numbers its own
@@ -70,13 +74,14 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         group, groups = self._group(request.GET.get("group"))
+        cart = cart_get(member=self.member)
         if group is None:
-            return self.render_to_response(self.get_context_data(groups=[], cart=cart_get(member=self.member)))
-        if cart_get(member=self.member).is_empty:
+            return self.render_to_response(self.get_context_data(groups=[], cart=cart))
+        if cart.is_empty:
             messages.info(request, "Your cart is empty: add products from the catalog first.")
             return redirect("orders:catalog")
         form, choices, optional = self._form(group)
-        return self._render(group, groups, form, choices, optional)
+        return self._render(group, groups, form, choices, optional, cart=cart)
 
     def post(self, request, *args, **kwargs):
         group, groups = self._group(request.POST.get("group"))
@@ -90,7 +95,7 @@ class CheckoutView(MemberRequiredMixin, TemplateView):
             result = order_place(
                 member=self.member, group=group, budget=data["budget"], address=data["address"],
                 po_number=data.get("po_number") or None, checkout_token=data["checkout_token"],
-                acting_user=request.user, information=form.information,
+                acting_user=request.user, information=form.information, order_fields=self.order_fields,
             )
         except InsufficientFunds as exc:
             form.add_error(None, f"{exc} Remaining: {exc.available}. Choose another budget or change your cart.")

@@ -208,15 +208,19 @@ def _number(raw: str, field: OrderField) -> str:
     return f"{value.normalize():f}" if value else "0"
 
 
-def order_information_validate(*, business: Business, group: Group, values: Mapping | None) -> list[OrderFieldValue]:
+def order_information_validate(
+    *, business: Business, group: Group, values: Mapping | None, fields: list[OrderField] | None = None,
+) -> list[OrderFieldValue]:
     """Check the values a buyer gave for `group`'s fields; return unsaved OrderFieldValue snapshots.
 
     `values` maps a field id (int, or its digits) or a field name (any case) to the raw text. Required
     fields must be filled; numbers are Decimals within the field's bounds; a choice must be an active
     choice of that field (found by value, any case). Every problem is collected into one
-    OrderInformationInvalid, so the buyer sees them all at once.
+    OrderInformationInvalid, so the buyer sees them all at once. `fields`: the group's fields when the
+    caller has them already (order_fields_for_group).
     """
-    fields = order_fields_for_group(business=business, group=group)
+    if fields is None:
+        fields = order_fields_for_group(business=business, group=group)
     by_id = {f.pk: f for f in fields}
     by_name = {f.name.lower(): f for f in fields}
     raw: dict[int, str] = {}

@@ -33,8 +33,11 @@ def counter_next(*, business: Business | int, kind: str, scope: int = BUSINESS_W
     """Lock the counter row and hand out its next value (inside the caller's transaction)."""
     _require_atomic("counter_next")
     business_id = _business_id(business)
-    Counter.objects.get_or_create(business_id=business_id, kind=kind, scope=scope)
-    counter = Counter.objects.select_for_update().get(business_id=business_id, kind=kind, scope=scope)
+    locked = Counter.objects.select_for_update().filter(business_id=business_id, kind=kind, scope=scope)
+    counter = locked.first()  # the row exists after the first number: one query on the hot path (checkout)
+    if counter is None:
+        Counter.objects.get_or_create(business_id=business_id, kind=kind, scope=scope)
+        counter = locked.get()
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return counter.last_value
